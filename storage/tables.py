@@ -1,0 +1,196 @@
+"""SQLModel tables: the persistent shape of teams, agents, shifts, demand and requests.
+
+Instants are :class:`storage.types.UTCDateTime` (aware UTC). Local dates (a shift's day,
+a leave day, a digest's day) are plain ``date`` values in the team's time zone.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Team(SQLModel, table=True):
+    __tablename__ = "team"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True, unique=True, max_length=100)
+    timezone: str = Field(max_length=64)
+    interval_minutes: int = 30
+    digest_time: str = Field(default="08:00", max_length=5)
+    slack_channel: str | None = Field(default=None, max_length=64)
+    telegram_chat_id: int | None = Field(default=None, sa_type=BigInteger)
+    service_level: float = 0.80
+    target_seconds: float = 20.0
+    max_occupancy: float | None = None
+    shrinkage: float = 0.0
+    min_rest_hours: float = 11.0
+    max_weekly_hours: float = 48.0
+    max_consecutive_days: int = 6
+    swap_cutoff_hours: float = 12.0
+    max_off_per_day: int = 2
+    approval: str = Field(default="lead", max_length=8)
+
+
+class Agent(SQLModel, table=True):
+    __tablename__ = "agent"
+    __table_args__ = (
+        UniqueConstraint("team_id", "agent_id", name="uq_agent_team_agent_id"),
+        Index("ix_agent_slack_user_id", "slack_user_id"),
+        Index("ix_agent_telegram_user_id", "telegram_user_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id", index=True)
+    agent_id: str = Field(max_length=64)
+    name: str = Field(max_length=200)
+    role: str = Field(default="agent", max_length=8)
+    skills: str = Field(default="", max_length=500)
+    slack_user_id: str | None = Field(default=None, max_length=32)
+    telegram_user_id: int | None = Field(default=None, sa_type=BigInteger)
+    weekly_hours: float | None = None
+
+    @property
+    def skill_set(self) -> frozenset[str]:
+        return frozenset(s for s in self.skills.split(";") if s)
+
+
+class Shift(SQLModel, table=True):
+    """A shift on the roster; ``agent_pk`` is empty while it is open (freed by a sick call)."""
+
+    __tablename__ = "shift"
+    __table_args__ = (
+        Index("ix_shift_team_start", "team_id", "start_utc"),
+        Index("ix_shift_agent_start", "agent_pk", "start_utc"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id")
+    agent_pk: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("agent.id"), nullable=True)
+    )
+    local_date: date
+    start_utc: datetime = Field(sa_type=UTCDateTime)
+    end_utc: datetime = Field(sa_type=UTCDateTime)
+    skill: str = Field(max_length=64)
+    breaks: list[list[str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="scheduled", max_length=16)
+    freed_from_pk: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("agent.id"), nullable=True)
+    )
+
+
+class Volume(SQLModel, table=True):
+    """Calls and handling time for one interval and skill.
+
+    ``source`` is ``actual`` (history), ``user`` (a forecast the user supplied) or ``model``
+    (computed by ``shiftbot forecast``); a ``user`` row wins over a ``model`` row.
+    """
+
+    __tablename__ = "volume"
+    __table_args__ = (
+        UniqueConstraint("team_id", "skill", "interval_start", "source", name="uq_volume_interval"),
+        Index("ix_volume_team_start", "team_id", "interval_start"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id")
+    skill: str = Field(max_length=64)
+    interval_start: datetime = Field(sa_type=UTCDateTime)
+    calls: float
+    aht_seconds: float
+    source: str = Field(default="actual", max_length=8)
+
+
+class Request(SQLModel, table=True):
+    """A swap, give-away, leave or sick request and its life cycle.
+
+    Status changes are compare-and-set on ``status`` so that one decision wins.
+    """
+
+    __tablename__ = "request"
+    __table_args__ = (Index("ix_request_team_status", "team_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id")
+    kind: str = Field(max_length=16)
+    status: str = Field(max_length=24)
+    requester_pk: int = Field(foreign_key="agent.id")
+    counterpart_pk: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("agent.id"), nullable=True)
+    )
+    taker_pk: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("agent.id"), nullable=True)
+    )
+    shift_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("shift.id", ondelete="SET NULL"), nullable=True),
+    )
+    counterpart_shift_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("shift.id", ondelete="SET NULL"), nullable=True),
+    )
+    start_date: date | None = None
+    end_date: date | None = None
+    reason: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    decided_by_pk: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("agent.id"), nullable=True)
+    )
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    decision_note: str | None = Field(default=None, max_length=500)
+    override_cutoff: bool = False
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who did what, when, and the state before and after. Never updated or deleted."""
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    actor: str = Field(max_length=64)
+    action: str = Field(max_length=64)
+    request_id: int | None = Field(default=None, index=True)
+    before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    note: str | None = Field(default=None, max_length=500)
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """A transport event already handled (Slack event/action id, Telegram update id)."""
+
+    __tablename__ = "processed_event"
+    __table_args__ = (UniqueConstraint("source", "event_id", name="uq_processed_event"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=16)
+    event_id: str = Field(max_length=128)
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class DigestRun(SQLModel, table=True):
+    """The claim on one team's digest for one local day: exactly one process sends it."""
+
+    __tablename__ = "digest_run"
+    __table_args__ = (UniqueConstraint("team_id", "local_date", name="uq_digest_run"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id")
+    local_date: date
+    claimed_by: str = Field(max_length=128)
+    claimed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    status: str = Field(default="claimed", max_length=16)
