@@ -7,16 +7,19 @@ failure. A user mistake never prints a traceback.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Engine, inspect
 from sqlalchemy.exc import OperationalError
 
 from bot.config import load_settings
+from bot.services.errors import DomainError
 from storage.db import make_engine, normalise_url, upgrade
 from storage.importers import (
     ImportFileError,
@@ -115,6 +118,93 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    from bot.demo import create_demo
+
+    return create_demo(args)
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    from bot.core.parsing import parse
+
+    try:
+        tz = ZoneInfo(args.tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise CliError(
+            f"unknown timezone {args.tz!r}; use an IANA name such as Asia/Taipei"
+        ) from None
+    if args.now:
+        try:
+            now = datetime.fromisoformat(args.now)
+        except ValueError:
+            raise CliError(f"--now {args.now!r} is not an ISO date-time") from None
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=tz)
+    else:
+        now = datetime.now(UTC)
+    parsed = parse(args.text, now, tz)
+    if args.json:
+        print(json.dumps(parsed.to_json(), ensure_ascii=False))
+        return 0
+    data = parsed.to_json()
+    print(f"intent:     {data['intent']}")
+    print(f"dates:      {', '.join(str(d) for d in data['dates']) or '-'}")  # type: ignore[attr-defined]
+    print(f"users:      {', '.join(str(u) for u in data['users']) or '-'}")  # type: ignore[attr-defined]
+    print(f"request_id: {data['request_id'] if data['request_id'] is not None else '-'}")
+    if parsed.reason:
+        print(f"reason:     {parsed.reason}")
+    if parsed.question:
+        print(f"question:   {parsed.question}")
+    return 0
+
+
+def run_console(url: str, team: str, agent_id: str, banner: str = "") -> int:
+    from bot.adapters.console import Console, run
+    from bot.bootstrap import is_member, make_core
+
+    engine = make_engine(url)
+    known = is_member(engine, team)
+    if not known(agent_id):
+        raise CliError(f"there is no agent {agent_id!r} in team {team!r}")
+    core = make_core(engine)
+    return run(Console(core.handle, team, agent_id, is_known=known), banner)
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    engine = open_engine(args)
+    engine.dispose()
+    banner = (
+        f"shiftbot console: team {args.team}, you are @{args.agent}. Type help, /as NAME, /quit."
+    )
+    return run_console(_database_url(args), args.team, args.agent, banner)
+
+
+def cmd_staffing(args: argparse.Namespace) -> int:
+    from bot.reports import staffing_interval, staffing_team_day
+
+    if args.team or args.date:
+        if not (args.team and args.date):
+            raise CliError("a team's day needs both --team NAME and --date YYYY-MM-DD")
+        return staffing_team_day(open_engine(args), args.team, args.date, as_json=args.json)
+    if args.calls is None or args.aht is None:
+        raise CliError("give --calls N --aht SECONDS for one interval, or --team T --date D")
+    return staffing_interval(args)
+
+
+def cmd_forecast(args: argparse.Namespace) -> int:
+    from bot.reports import forecast_report
+
+    return forecast_report(open_engine(args), args.team, args.date_from, args.date_to)
+
+
+def cmd_headcount(args: argparse.Namespace) -> int:
+    from bot.reports import headcount_report
+
+    return headcount_report(
+        open_engine(args), args.team, args.date_from, args.date_to, as_json=args.json
+    )
+
+
 # ------------------------------------------------------------------------------ parser
 
 
@@ -154,6 +244,55 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="date_from", type=_iso_date)
     p.add_argument("--to", dest="date_to", type=_iso_date)
 
+    p = add("demo", cmd_demo, "create a demo database (card-services hotline) and open the console")
+    p.add_argument("--dir", default="shiftbot-demo", help="where to write the demo files")
+    p.add_argument("--no-console", action="store_true", help="seed only, do not open the console")
+    p.add_argument("--today", type=_iso_date, help="pretend today is this date (YYYY-MM-DD)")
+
+    p = add(
+        "staffing",
+        cmd_staffing,
+        "staffing for one interval, or required vs scheduled for a team's day",
+    )
+    p.add_argument("--calls", type=float, help="calls offered in the interval")
+    p.add_argument("--aht", type=float, help="average handling time, seconds")
+    p.add_argument("--interval", type=float, default=1800, help="interval length, seconds (1800)")
+    p.add_argument("--sl", type=float, default=0.80, help="service-level target (0.80)")
+    p.add_argument("--target-time", type=float, default=20, help="answer within, seconds (20)")
+    p.add_argument("--max-occupancy", type=float, help="occupancy cap, e.g. 0.85")
+    p.add_argument("--shrinkage", type=float, default=0.0, help="paid time off the phones (0)")
+    p.add_argument("--patience", type=float, help="mean patience, seconds: use Erlang A")
+    p.add_argument("--team")
+    p.add_argument("--date", type=_iso_date)
+    p.add_argument("--json", action="store_true")
+
+    p = add(
+        "forecast",
+        cmd_forecast,
+        "forecast interval volume per skill from the history; store and print it",
+    )
+    p.add_argument("--team", required=True)
+    p.add_argument("--from", dest="date_from", type=_iso_date, required=True)
+    p.add_argument("--to", dest="date_to", type=_iso_date, required=True)
+
+    p = add(
+        "headcount", cmd_headcount, "FTE needed per skill and week (定編) against the team's agents"
+    )
+    p.add_argument("--team", required=True)
+    p.add_argument("--from", dest="date_from", type=_iso_date, required=True)
+    p.add_argument("--to", dest="date_to", type=_iso_date, required=True)
+    p.add_argument("--json", action="store_true")
+
+    p = add("parse", cmd_parse, "show what the bot understands from a chat message")
+    p.add_argument("text")
+    p.add_argument("--now", help="ISO date-time to resolve relative dates from (default: now)")
+    p.add_argument("--tz", default="Asia/Taipei", help="IANA time zone (Asia/Taipei)")
+    p.add_argument("--json", action="store_true")
+
+    p = add("console", cmd_console, "chat with the bot in the terminal as an agent")
+    p.add_argument("--team", required=True)
+    p.add_argument("--as", dest="agent", required=True, metavar="AGENT_ID")
+
     return parser
 
 
@@ -163,6 +302,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=getattr(logging, settings.log_level, logging.INFO),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if settings.log_level != "DEBUG":
+        logging.getLogger("alembic").setLevel(logging.WARNING)
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -177,6 +318,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code
     except KeyboardInterrupt:
         return 130
+    except DomainError as exc:
+        print(f"shiftbot: {exc.message}", file=sys.stderr)
+        return 2
     except OperationalError as exc:
         print(f"shiftbot: database error: {exc.orig}", file=sys.stderr)
         return 1

@@ -1,0 +1,148 @@
+"""Read-side use cases: my shifts, the day's roster, the day's staffing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from bot.services.requests import Scope, _demand_for_days
+from bot.services.views import Person, ShiftView
+from storage import repository as repo
+from storage.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class RosterDay:
+    day: date
+    shifts: list[tuple[Person, ShiftView]]
+    open_shifts: list[ShiftView]
+    off: list[tuple[Person, str]]  # (who, why: "leave" or "sick")
+
+
+@dataclass(frozen=True)
+class IntervalRow:
+    start: datetime  # local, aware
+    skill: str
+    calls: float
+    aht_seconds: float
+    required: int
+    scheduled: float
+    gap: float
+    service_level: float
+    asa_seconds: float
+    occupancy: float
+
+
+@dataclass(frozen=True)
+class StaffingDay:
+    team: str
+    day: date
+    interval_minutes: int
+    target_service_level: float
+    target_seconds: float
+    rows: list[IntervalRow]
+    weighted_service_level: float
+    skills: list[str]
+
+    @property
+    def gaps(self) -> list[IntervalRow]:
+        return [r for r in self.rows if r.gap < 0]
+
+
+def my_shifts(
+    uow: UnitOfWork, team: str, agent_id: str, now: datetime, days: int = 7
+) -> list[ShiftView]:
+    scope = Scope.load(uow.session, team)
+    agent = scope.agent(agent_id)
+    assert agent.id is not None
+    until = now + timedelta(days=days)
+    out = []
+    for shift in repo.upcoming_shifts(scope.session, agent.id, now, limit=50):
+        if shift.start_utc >= until:
+            break
+        view = scope.shift_view(shift)
+        assert view is not None
+        out.append(view)
+    return out
+
+
+def roster_day(uow: UnitOfWork, team: str, day: date) -> RosterDay:
+    scope = Scope.load(uow.session, team)
+    rows = repo.shifts_on_dates(scope.session, scope.team_id, day, day, assigned_only=False)
+    shifts: list[tuple[Person, ShiftView]] = []
+    open_shifts: list[ShiftView] = []
+    off: list[tuple[Person, str]] = []
+    for shift, agent in rows:
+        view = scope.shift_view(shift)
+        assert view is not None
+        if agent is None:
+            open_shifts.append(view)
+            freed = scope.person(shift.freed_from_pk)
+            if freed is not None:
+                off.append((freed, "sick" if _was_sick(scope, shift.id) else "leave"))
+            continue
+        person = scope.person(agent.id)
+        assert person is not None
+        shifts.append((person, view))
+    on_leave = {lv.agent_id for lv in repo.approved_leaves(scope.session, scope.team_id, day, day)}
+    listed = {p.agent_id for p, _ in off}
+    for agent in scope.agents.values():
+        if agent.agent_id in on_leave and agent.agent_id not in listed:
+            off.append((Person(agent.agent_id, agent.name, agent.role), "leave"))
+    off.sort(key=lambda item: item[0].agent_id)
+    return RosterDay(day, shifts, open_shifts, off)
+
+
+def _was_sick(scope: Scope, shift_id: int | None) -> bool:
+    from storage.tables import Request
+
+    if shift_id is None:
+        return False
+    return any(
+        r.kind == "sick" and r.shift_id == shift_id
+        for r in repo.requests_of_team(scope.session, scope.team_id)
+        if isinstance(r, Request)
+    )
+
+
+def staffing_day(uow: UnitOfWork, team: str, day: date) -> StaffingDay:
+    """Required vs scheduled agents per interval and skill, with projected service level."""
+    from planner.staffing import interval_table, weighted_service_level
+
+    scope = Scope.load(uow.session, team)
+    demand = _demand_for_days(scope.session, scope.team, [day])
+    roster = [
+        s for s in repo.roster_window(scope.session, scope.team_id, day - timedelta(days=1), day)
+    ]
+    target = repo.team_target(scope.team)
+    skills = sorted(demand.calls)
+    rows: list[IntervalRow] = []
+    weighted = 1.0
+    if demand.interval_starts:
+        table = interval_table(demand, roster, target)
+        weighted = float(weighted_service_level(table))
+        for rec in table.itertuples(index=False):
+            rows.append(
+                IntervalRow(
+                    start=rec.interval_start.to_pydatetime().astimezone(scope.tz),
+                    skill=str(rec.skill),
+                    calls=float(rec.calls),
+                    aht_seconds=float(rec.aht_seconds),
+                    required=int(rec.required),
+                    scheduled=float(rec.scheduled),
+                    gap=float(rec.gap),
+                    service_level=float(rec.service_level),
+                    asa_seconds=float(rec.asa_seconds),
+                    occupancy=float(rec.occupancy),
+                )
+            )
+    return StaffingDay(
+        team=scope.team.name,
+        day=day,
+        interval_minutes=scope.team.interval_minutes,
+        target_service_level=scope.team.service_level,
+        target_seconds=scope.team.target_seconds,
+        rows=rows,
+        weighted_service_level=weighted,
+        skills=skills,
+    )

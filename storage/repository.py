@@ -1,0 +1,519 @@
+"""Queries and state changes the services need; the only way they reach the database.
+
+Functions take a SQLModel ``Session`` (from the unit of work) and return table rows or the
+planner's plain values. State changes that must have exactly one winner are compare-and-set
+(``UPDATE … WHERE id = :id AND status = :expected``) and report whether they won.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, insert, or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from planner.model import AgentInfo, Demand, Leave, ServiceTarget, TeamRules, Window
+from planner.model import Shift as PlanShift
+from storage.localtime import local_day_bounds
+from storage.tables import (
+    Agent,
+    AuditEvent,
+    DigestRun,
+    ProcessedEvent,
+    Request,
+    Shift,
+    Team,
+    Volume,
+)
+
+# ----------------------------------------------------------------------------- teams/agents
+
+
+def team_by_name(session: Session, name: str) -> Team | None:
+    return session.exec(select(Team).where(Team.name == name)).first()
+
+
+def all_teams(session: Session) -> list[Team]:
+    return list(session.exec(select(Team).order_by(col(Team.name))).all())
+
+
+def team_zone(team: Team) -> ZoneInfo:
+    return ZoneInfo(team.timezone)
+
+
+def team_rules(team: Team) -> TeamRules:
+    return TeamRules(
+        min_rest_hours=team.min_rest_hours,
+        max_weekly_hours=team.max_weekly_hours,
+        max_consecutive_days=team.max_consecutive_days,
+        swap_cutoff_hours=team.swap_cutoff_hours,
+        max_off_per_day=team.max_off_per_day,
+        approval="auto" if team.approval == "auto" else "lead",
+    )
+
+
+def team_target(team: Team) -> ServiceTarget:
+    return ServiceTarget(
+        service_level=team.service_level,
+        target_seconds=team.target_seconds,
+        max_occupancy=team.max_occupancy,
+        shrinkage=team.shrinkage,
+    )
+
+
+def agents_of(session: Session, team_id: int) -> list[Agent]:
+    return list(
+        session.exec(select(Agent).where(Agent.team_id == team_id).order_by(col(Agent.agent_id)))
+    )
+
+
+def agent_by_pk(session: Session, pk: int) -> Agent | None:
+    return session.get(Agent, pk)
+
+
+def find_agent(
+    session: Session,
+    team_id: int,
+    *,
+    agent_id: str | None = None,
+    slack_user_id: str | None = None,
+    telegram_user_id: int | None = None,
+) -> Agent | None:
+    query = select(Agent).where(Agent.team_id == team_id)
+    if agent_id is not None:
+        query = query.where(Agent.agent_id == agent_id)
+    elif slack_user_id is not None:
+        query = query.where(Agent.slack_user_id == slack_user_id)
+    elif telegram_user_id is not None:
+        query = query.where(Agent.telegram_user_id == telegram_user_id)
+    else:
+        return None
+    return session.exec(query).first()
+
+
+def agents_by_transport_id(
+    session: Session, *, slack_user_id: str | None = None, telegram_user_id: int | None = None
+) -> list[tuple[Agent, Team]]:
+    query = select(Agent, Team).join(Team, col(Team.id) == col(Agent.team_id))
+    if slack_user_id is not None:
+        query = query.where(Agent.slack_user_id == slack_user_id)
+    elif telegram_user_id is not None:
+        query = query.where(Agent.telegram_user_id == telegram_user_id)
+    else:
+        return []
+    return [(a, t) for a, t in session.exec(query).all()]
+
+
+def agent_info(agent: Agent) -> AgentInfo:
+    return AgentInfo(
+        agent_id=agent.agent_id,
+        name=agent.name,
+        skills=agent.skill_set,
+        role="lead" if agent.role == "lead" else "agent",
+        weekly_hours=agent.weekly_hours,
+    )
+
+
+def team_skills(session: Session, team_id: int) -> list[str]:
+    skills: set[str] = set()
+    for agent in agents_of(session, team_id):
+        skills |= agent.skill_set
+    return sorted(skills)
+
+
+# ----------------------------------------------------------------------------------- shifts
+
+
+def to_plan_shift(shift: Shift, agent_id: str) -> PlanShift:
+    return PlanShift(
+        agent_id=agent_id,
+        local_date=shift.local_date,
+        start=shift.start_utc,
+        end=shift.end_utc,
+        skill=shift.skill,
+        breaks=tuple(
+            Window(datetime.fromisoformat(s), datetime.fromisoformat(e)) for s, e in shift.breaks
+        ),
+        id=shift.id,
+    )
+
+
+def shifts_on_dates(
+    session: Session, team_id: int, first: date, last: date, *, assigned_only: bool = True
+) -> list[tuple[Shift, Agent | None]]:
+    query = (
+        select(Shift, Agent)
+        .join(Agent, col(Agent.id) == col(Shift.agent_pk), isouter=not assigned_only)
+        .where(Shift.team_id == team_id, Shift.local_date >= first, Shift.local_date <= last)
+        .order_by(col(Shift.start_utc), col(Shift.id))
+    )
+    return [(s, a) for s, a in session.exec(query).all()]
+
+
+def roster_window(session: Session, team_id: int, first: date, last: date) -> list[PlanShift]:
+    """Assigned shifts on local dates ``first``..``last`` as planner values."""
+    return [
+        to_plan_shift(s, a.agent_id)
+        for s, a in shifts_on_dates(session, team_id, first, last)
+        if a is not None
+    ]
+
+
+def shift_of(session: Session, agent_pk: int, day: date) -> Shift | None:
+    return session.exec(
+        select(Shift)
+        .where(Shift.agent_pk == agent_pk, Shift.local_date == day)
+        .order_by(col(Shift.start_utc))
+    ).first()
+
+
+def shift_by_id(session: Session, shift_id: int, *, lock: bool = False) -> Shift | None:
+    query = select(Shift).where(Shift.id == shift_id)
+    if lock:
+        query = query.with_for_update()
+    return session.exec(query).first()
+
+
+def upcoming_shifts(
+    session: Session, agent_pk: int, after: datetime, limit: int = 10
+) -> list[Shift]:
+    return list(
+        session.exec(
+            select(Shift)
+            .where(Shift.agent_pk == agent_pk, col(Shift.end_utc) > after)
+            .order_by(col(Shift.start_utc))
+            .limit(limit)
+        )
+    )
+
+
+def reassign_shift(
+    session: Session, shift_id: int, expected_agent_pk: int | None, new_agent_pk: int | None
+) -> bool:
+    """Compare-and-set the worker of a shift; False when someone changed it first."""
+    condition = (
+        col(Shift.agent_pk).is_(None)
+        if expected_agent_pk is None
+        else col(Shift.agent_pk) == expected_agent_pk
+    )
+    values: dict[str, Any] = {"agent_pk": new_agent_pk}
+    if new_agent_pk is None:
+        values.update(status="open", freed_from_pk=expected_agent_pk)
+    else:
+        values.update(status="scheduled")
+    result = session.execute(
+        update(Shift).where(col(Shift.id) == shift_id, condition).values(**values)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+# ------------------------------------------------------------------------------------ leave
+
+
+def approved_leaves(session: Session, team_id: int, first: date, last: date) -> list[Leave]:
+    rows = session.exec(
+        select(Request, Agent)
+        .join(Agent, col(Agent.id) == col(Request.requester_pk))
+        .where(
+            Request.team_id == team_id,
+            Request.kind == "leave",
+            Request.status == "approved",
+            col(Request.start_date) <= last,
+            col(Request.end_date) >= first,
+        )
+    ).all()
+    out: list[Leave] = []
+    for req, agent in rows:
+        assert req.start_date is not None and req.end_date is not None
+        day = max(req.start_date, first)
+        while day <= min(req.end_date, last):
+            out.append(Leave(agent.agent_id, day))
+            day += timedelta(days=1)
+    return out
+
+
+# ----------------------------------------------------------------------------------- demand
+
+
+def demand_for_day(session: Session, team: Team, day: date, skills: Iterable[str]) -> Demand:
+    """Interval demand of the team's local ``day``: history where it happened, else forecast.
+
+    For each interval and skill the best source wins: ``actual`` over ``user`` over ``model``.
+    Intervals run over the times of day that have any volume; a day with no volume at all
+    gives an empty demand.
+    """
+    assert team.id is not None
+    tz = team_zone(team)
+    start, end = local_day_bounds(day, tz)
+    rows = session.exec(
+        select(Volume).where(
+            Volume.team_id == team.id,
+            col(Volume.interval_start) >= start,
+            col(Volume.interval_start) < end,
+        )
+    ).all()
+    rank = {"actual": 0, "user": 1, "model": 2}
+    best: dict[tuple[str, datetime], Volume] = {}
+    for row in rows:
+        key = (row.skill, row.interval_start)
+        if key not in best or rank.get(row.source, 9) < rank.get(best[key].source, 9):
+            best[key] = row
+    skill_list = sorted(set(skills) | {k[0] for k in best})
+    instants = sorted({k[1] for k in best})
+    calls: dict[str, tuple[float, ...]] = {}
+    aht: dict[str, tuple[float, ...]] = {}
+    for skill in skill_list:
+        calls[skill] = tuple(
+            best[(skill, t)].calls if (skill, t) in best else 0.0 for t in instants
+        )
+        aht[skill] = tuple(
+            best[(skill, t)].aht_seconds if (skill, t) in best else 0.0 for t in instants
+        )
+    return Demand(
+        interval_starts=tuple(instants),
+        interval_seconds=team.interval_minutes * 60,
+        calls=calls,
+        aht_seconds=aht,
+    )
+
+
+def volume_history(
+    session: Session, team: Team, before: datetime
+) -> list[tuple[datetime, str, float, float]]:
+    """``(local naive interval start, skill, calls, aht)`` of actual volume before ``before``."""
+    tz = team_zone(team)
+    rows = session.exec(
+        select(Volume)
+        .where(
+            Volume.team_id == team.id,
+            Volume.source == "actual",
+            col(Volume.interval_start) < before,
+        )
+        .order_by(col(Volume.interval_start))
+    ).all()
+    return [
+        (r.interval_start.astimezone(tz).replace(tzinfo=None), r.skill, r.calls, r.aht_seconds)
+        for r in rows
+    ]
+
+
+def replace_model_forecast(
+    session: Session, team: Team, rows: Sequence[tuple[datetime, str, float, float]]
+) -> int:
+    """Store model forecast rows ``(utc instant, skill, calls, aht)``, replacing older ones."""
+    assert team.id is not None
+    if not rows:
+        return 0
+    first = min(r[0] for r in rows)
+    last = max(r[0] for r in rows)
+    existing = session.exec(
+        select(Volume).where(
+            Volume.team_id == team.id,
+            Volume.source == "model",
+            col(Volume.interval_start) >= first,
+            col(Volume.interval_start) <= last,
+        )
+    ).all()
+    current = {(v.skill, v.interval_start): v for v in existing}
+    for instant, skill, calls, aht in rows:
+        row = current.get((skill, instant))
+        if row is None:
+            session.add(
+                Volume(
+                    team_id=team.id,
+                    skill=skill,
+                    interval_start=instant,
+                    calls=calls,
+                    aht_seconds=aht,
+                    source="model",
+                )
+            )
+        else:
+            row.calls, row.aht_seconds = calls, aht
+            session.add(row)
+    session.flush()
+    return len(rows)
+
+
+def user_forecast_keys(
+    session: Session, team: Team, first: datetime, last: datetime
+) -> set[tuple[str, datetime]]:
+    """``(skill, instant)`` of user-supplied forecast rows between ``first`` and ``last``."""
+    rows = session.exec(
+        select(Volume).where(
+            Volume.team_id == team.id,
+            Volume.source == "user",
+            col(Volume.interval_start) >= first,
+            col(Volume.interval_start) <= last,
+        )
+    ).all()
+    return {(r.skill, r.interval_start) for r in rows}
+
+
+def local_instant(day: date, clock: time, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, clock).replace(tzinfo=tz).astimezone(UTC)
+
+
+# --------------------------------------------------------------------------------- requests
+
+
+def request_by_id(session: Session, request_id: int, *, lock: bool = False) -> Request | None:
+    query = select(Request).where(Request.id == request_id)
+    if lock:
+        query = query.with_for_update()
+    return session.exec(query).first()
+
+
+def compare_and_set_status(
+    session: Session, request_id: int, expected: str, new: str, **values: Any
+) -> bool:
+    """Move a request from ``expected`` to ``new``; False when another decision came first."""
+    result = session.execute(
+        update(Request)
+        .where(col(Request.id) == request_id, col(Request.status) == expected)
+        .values(status=new, **values)
+    )
+    won = bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    if won:
+        session.expire_all()
+    return won
+
+
+def requests_of_team(
+    session: Session, team_id: int, statuses: Sequence[str] | None = None
+) -> list[Request]:
+    query = select(Request).where(Request.team_id == team_id)
+    if statuses is not None:
+        query = query.where(col(Request.status).in_(list(statuses)))
+    return list(session.exec(query.order_by(col(Request.id))))
+
+
+def requests_involving(session: Session, agent_pk: int, statuses: Sequence[str]) -> list[Request]:
+    query = (
+        select(Request)
+        .where(
+            or_(
+                col(Request.requester_pk) == agent_pk,
+                col(Request.counterpart_pk) == agent_pk,
+                col(Request.taker_pk) == agent_pk,
+            ),
+            col(Request.status).in_(list(statuses)),
+        )
+        .order_by(col(Request.id))
+    )
+    return list(session.exec(query))
+
+
+def expire_due(session: Session, now: datetime, statuses: Sequence[str]) -> list[int]:
+    """Mark pending requests whose shift has started as expired; returns their ids."""
+    due = session.exec(
+        select(Request.id).where(
+            col(Request.status).in_(list(statuses)),
+            col(Request.expires_at).is_not(None),
+            col(Request.expires_at) <= now,
+        )
+    ).all()
+    expired: list[int] = []
+    for request_id in due:
+        assert request_id is not None
+        req = request_by_id(session, request_id)
+        if req is None:
+            continue
+        if compare_and_set_status(session, request_id, req.status, "expired", updated_at=now):
+            add_audit(
+                session,
+                team_id=req.team_id,
+                actor="system",
+                action="expire",
+                request_id=request_id,
+                before={"status": req.status},
+                after={"status": "expired"},
+                at=now,
+            )
+            expired.append(request_id)
+    return expired
+
+
+# ------------------------------------------------------------------------------------ audit
+
+
+def add_audit(
+    session: Session,
+    *,
+    team_id: int | None,
+    actor: str,
+    action: str,
+    request_id: int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    note: str | None = None,
+    at: datetime | None = None,
+) -> None:
+    session.add(
+        AuditEvent(
+            team_id=team_id,
+            actor=actor,
+            action=action,
+            request_id=request_id,
+            before=before,
+            after=after,
+            note=note,
+            at=at or datetime.now(UTC),
+        )
+    )
+
+
+def audit_of_request(session: Session, request_id: int) -> list[AuditEvent]:
+    return list(
+        session.exec(
+            select(AuditEvent)
+            .where(AuditEvent.request_id == request_id)
+            .order_by(col(AuditEvent.id))
+        )
+    )
+
+
+# --------------------------------------------------------------------- exactly-once helpers
+
+
+def claim_event(session: Session, source: str, event_id: str) -> bool:
+    """Record a transport event; False if it was already recorded (a retry or a duplicate)."""
+    return _insert_once(session, ProcessedEvent, {"source": source, "event_id": event_id})
+
+
+def claim_digest(session: Session, team_id: int, day: date, claimer: str) -> int | None:
+    """Claim the team's digest of local ``day``; the claim id, or None if already claimed."""
+    values = {"team_id": team_id, "local_date": day, "claimed_by": claimer}
+    if not _insert_once(session, DigestRun, values):
+        return None
+    row = session.exec(
+        select(DigestRun).where(
+            and_(col(DigestRun.team_id) == team_id, col(DigestRun.local_date) == day)
+        )
+    ).first()
+    return None if row is None else row.id
+
+
+def _insert_once(session: Session, table: Any, values: dict[str, Any]) -> bool:
+    dialect = session.get_bind().dialect.name
+    values = {**values}
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        stmt = pg_insert(table).values(**values).on_conflict_do_nothing()
+        return bool(session.execute(stmt).rowcount == 1)  # type: ignore[attr-defined]
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        stmt2 = sqlite_insert(table).values(**values).on_conflict_do_nothing()
+        return bool(session.execute(stmt2).rowcount == 1)  # type: ignore[attr-defined]
+    try:
+        with session.begin_nested():
+            session.execute(insert(table).values(**values))
+        return True
+    except IntegrityError:
+        return False
