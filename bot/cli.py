@@ -158,7 +158,9 @@ def cmd_parse(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_console(url: str, team: str, agent_id: str, banner: str = "") -> int:
+def run_console(
+    url: str, team: str, agent_id: str, banner: str = "", now: datetime | None = None
+) -> int:
     from bot.adapters.console import Console, run
     from bot.bootstrap import is_member, make_core
 
@@ -166,7 +168,7 @@ def run_console(url: str, team: str, agent_id: str, banner: str = "") -> int:
     known = is_member(engine, team)
     if not known(agent_id):
         raise CliError(f"there is no agent {agent_id!r} in team {team!r}")
-    core = make_core(engine)
+    core = make_core(engine, (lambda: now) if now is not None else None)
     return run(Console(core.handle, team, agent_id, is_known=known), banner)
 
 
@@ -176,7 +178,15 @@ def cmd_console(args: argparse.Namespace) -> int:
     banner = (
         f"shiftbot console: team {args.team}, you are @{args.agent}. Type help, /as NAME, /quit."
     )
-    return run_console(_database_url(args), args.team, args.agent, banner)
+    now = None
+    if args.now:
+        try:
+            now = datetime.fromisoformat(args.now)
+        except ValueError:
+            raise CliError(f"--now {args.now!r} is not an ISO date-time") from None
+        if now.tzinfo is None:
+            raise CliError("--now needs a UTC offset, e.g. 2026-11-30T10:00+08:00")
+    return run_console(_database_url(args), args.team, args.agent, banner, now)
 
 
 def cmd_staffing(args: argparse.Namespace) -> int:
@@ -292,6 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("console", cmd_console, "chat with the bot in the terminal as an agent")
     p.add_argument("--team", required=True)
     p.add_argument("--as", dest="agent", required=True, metavar="AGENT_ID")
+    p.add_argument("--now", help="pretend it is this moment (ISO with offset), for rehearsals")
 
     return parser
 

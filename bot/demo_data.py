@@ -20,7 +20,7 @@ import csv
 import hashlib
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -66,9 +66,10 @@ TOUR: list[str] = [
 ]
 """Commands for a console tour as :data:`DEMO_AGENT`.
 
-The demo roster guarantees what they need: the agent and the partner work the same late
-cards shift tomorrow and the day after (a late shift starts at 14:00, so the swap is more
-than 12 h away whenever today it is typed), and the agent works the day after tomorrow.
+The demo roster guarantees what they need: the agent and the partner hold the same skill and
+work the same late cards shift (14:00–22:00) tomorrow and the day after, so the swap passes
+every rule, including the 12 h cut-off at any time of today; the agent also works the day
+after tomorrow (後天), the day of the leave request.
 """
 
 SERVICE_LEVEL = 0.80
@@ -285,8 +286,8 @@ class _Person:
     on_phones: bool = True
     slack_user_id: str = ""
     telegram_user_id: int = 0
-    last_end: int | None = field(default=None)
-    last_type: str | None = field(default=None)
+    last_end: int | None = None
+    last_type: str | None = None
 
 
 @dataclass(frozen=True)

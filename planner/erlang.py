@@ -63,6 +63,7 @@ BoolArray = npt.NDArray[np.bool_]
 
 _WINDOW_SIGMAS = 13.0
 _WINDOW_EXTRA = 20
+_WINDOW_LOG_RATIO = 40.0
 _MAX_CELLS = 1 << 21
 
 
@@ -278,7 +279,7 @@ def _erlang_c_service_level(
     stable = n > a
     with np.errstate(divide="ignore", invalid="ignore"):
         answered_late = -np.expm1(-(n - a) * t / h)
-    level = np.where(stable, no_wait + wait * answered_late, 0.0)
+    level = np.where(stable, np.minimum(no_wait + wait * answered_late, 1.0), 0.0)
     result: FloatArray = np.where(a == 0, 1.0, level)
     return result
 
@@ -413,7 +414,7 @@ def _erlang_a_parts(
     late = above & (t > 0)
     if np.any(late):
         on_time[late] = _answered_by_target_overloaded(a[late], x[late], y[late])
-    level = no_wait + wait * on_time
+    level = np.minimum(no_wait + wait * on_time, 1.0)
     return _ErlangAParts(wait, no_wait, served, abandon, level, a, x)
 
 
@@ -457,45 +458,73 @@ def _mean_wait_answered_after_waiting(a: FloatArray, x: FloatArray) -> FloatArra
               h_k = \psi(a + k + 2) - \psi(a + 1).
 
     The sum runs over a window of :math:`\pm 13\sqrt{\max(x, a+1)}` terms around the mode
-    :math:`k^* = \max(0, \lfloor x - a - 1 \rfloor)`; the terms left out are below
-    :math:`e^{-40}` of the largest.
+    :math:`k^* = \max(0, \lfloor x - a - 1 \rfloor)` (shorter when the terms fall off
+    geometrically, :math:`w_{k+1}/w_k \le x/(a+1) < 1`); the terms left out are below
+    :math:`e^{-40}` of the largest. Both sums are built from running sums of
+    :math:`\log(x/(a+k+1))` and :math:`1/(a+k+1)`, in blocks of bounded memory.
     """
     out = np.empty_like(x)
     if x.size == 0:
         return out
+    log_x = np.log(x)
     sigma = np.sqrt(np.maximum(x, a + 1.0))
     mode = np.maximum(0.0, np.floor(x - a - 1.0))
     half = np.ceil(_WINDOW_SIGMAS * sigma) + _WINDOW_EXTRA
+    with np.errstate(divide="ignore"):
+        geometric = np.ceil(_WINDOW_LOG_RATIO / (np.log1p(a) - log_x)) + _WINDOW_EXTRA
+    half = np.where(x < a + 1.0, np.minimum(half, geometric), half)
     start = np.maximum(0.0, mode - half)
     width = (mode + half - start + 1.0).astype(np.int64)
     order = np.argsort(width, kind="stable")
-    log_x = np.log(x)
     first = 0
     while first < order.size:
         last = first + 1
-        while last < order.size and (last + 1 - first) * int(width[order[last]]) <= _MAX_CELLS:
+        block = min(int(width[order[first]]), _MAX_CELLS)
+        while last < order.size and (last + 1 - first) * min(int(width[order[last]]), block) <= (
+            _MAX_CELLS
+        ):
             last += 1
         rows = order[first:last]
-        cols = int(width[rows].max())
-        k = start[rows, None] + np.arange(cols, dtype=np.float64)[None, :]
-        ar = a[rows, None]
-        steps = log_x[rows, None] - np.log(ar + k + 1.0)
-        steps[:, 0] = 0.0
-        log_w = np.cumsum(steps, axis=1)
-        log_w[k > (start[rows] + width[rows] - 1.0)[:, None]] = -np.inf
-        log_w -= log_w.max(axis=1, keepdims=True)
-        weights = np.exp(log_w)
-        increments = 1.0 / (ar + k + 1.0)
-        s0 = start[rows]
-        increments[:, 0] = np.where(
-            s0 == 0.0,
-            1.0 / (a[rows] + 1.0),
-            special.digamma(a[rows] + s0 + 2.0) - special.digamma(a[rows] + 1.0),
-        )
-        h = np.cumsum(increments, axis=1)
-        out[rows] = np.sum(weights * h, axis=1) / np.sum(weights, axis=1)
+        out[rows] = _windowed_mean(a[rows], log_x[rows], start[rows], width[rows], block)
         first = last
     return out
+
+
+def _windowed_mean(
+    a: FloatArray, log_x: FloatArray, start: FloatArray, width: npt.NDArray[np.int64], block: int
+) -> FloatArray:
+    r""":math:`\sum_k w_k h_k / \sum_k w_k` over ``width`` terms from ``start``, blockwise."""
+    end = start + width - 1.0
+    first_h = np.where(
+        start == 0.0,
+        1.0 / (a + 1.0),
+        special.digamma(a + start + 2.0) - special.digamma(a + 1.0),
+    )
+    carry_log_w = np.zeros_like(a)
+    carry_h = np.zeros_like(a)
+    peak = np.full_like(a, -np.inf)
+    sum_w = np.zeros_like(a)
+    sum_wh = np.zeros_like(a)
+    total = int(width.max())
+    for offset in range(0, total, block):
+        k = start[:, None] + (offset + np.arange(min(block, total - offset), dtype=np.float64))
+        steps = log_x[:, None] - np.log(a[:, None] + k + 1.0)
+        increments = 1.0 / (a[:, None] + k + 1.0)
+        if offset == 0:
+            steps[:, 0] = 0.0
+            increments[:, 0] = first_h
+        log_w = carry_log_w[:, None] + np.cumsum(steps, axis=1)
+        h = carry_h[:, None] + np.cumsum(increments, axis=1)
+        carry_log_w, carry_h = log_w[:, -1], h[:, -1]
+        log_w[k > end[:, None]] = -np.inf
+        new_peak = np.maximum(peak, log_w.max(axis=1))
+        rescale = np.exp(peak - new_peak)
+        weights = np.exp(log_w - new_peak[:, None])
+        sum_w = sum_w * rescale + weights.sum(axis=1)
+        sum_wh = sum_wh * rescale + (weights * h).sum(axis=1)
+        peak = new_peak
+    result: FloatArray = sum_wh / sum_w
+    return result
 
 
 def _erlang_a_prepare(

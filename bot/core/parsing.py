@@ -314,8 +314,8 @@ _TIME = re.compile(
 )
 
 _NOT_QUANTITY = (
-    r"(?![0-9])(?!\s*(?:[/:.\-][0-9]|月|日|點|点|時|时|分|小時|小时|個|个|天|人|位|週|周|星期|%"
-    r"|(?:號|号)\s*的?\s*班"
+    r"(?![0-9])(?!個|个|天|人|位|週|周|星期|%)"
+    r"(?!\s*(?:[/:.\-][0-9]|月|日|點|点|時|时|分|小時|小时|(?:號|号)\s*的?\s*班"
     r"|(?:am|pm|a\.m|p\.m|st|nd|rd|th|h|hrs?|hours?|mins?|minutes?|days?|weeks?|shifts?"
     r"|people|agents|persons?|staff|" + _MON[3:-1] + r")(?![a-z])))"
 )

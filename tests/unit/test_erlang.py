@@ -253,14 +253,16 @@ def test_erlang_a_service_level_and_occupancy_shortcuts_agree_with_the_full_metr
     )
 
 
-def test_callers_who_never_hang_up_give_erlang_c() -> None:
+def test_callers_who_never_hang_up_give_erlang_c_and_patient_ones_approach_it() -> None:
     agents = np.arange(41, 60)
     a = erlang_a_metrics(agents, 40.0, AHT, np.inf, 20.0)
     np.testing.assert_array_equal(a.service_level, erlang_c_service_level(agents, 40.0, AHT, 20))
     np.testing.assert_array_equal(a.abandon_probability, 0.0)
-    very_patient = erlang_a_metrics(agents, 40.0, AHT, 1e7, 20.0)
-    np.testing.assert_allclose(very_patient.service_level, a.service_level, rtol=1e-4)
-    np.testing.assert_allclose(very_patient.wait_probability, a.wait_probability, rtol=1e-4)
+    for patience, rtol in ((1e7, 1e-2), (1e9, 1e-4), (1e11, 1e-6)):
+        nearly = erlang_a_metrics(agents, 40.0, AHT, patience, 20.0)
+        np.testing.assert_allclose(nearly.service_level, a.service_level, rtol=rtol)
+        np.testing.assert_allclose(nearly.wait_probability, a.wait_probability, rtol=rtol)
+        np.testing.assert_allclose(nearly.asa_seconds, a.asa_seconds, rtol=rtol)
 
 
 def test_with_impatient_callers_fewer_agents_than_the_load_still_answer_calls() -> None:
