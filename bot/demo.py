@@ -70,7 +70,11 @@ def create_demo(args: argparse.Namespace) -> int:
     from bot.cli import run_console
 
     banner = tour_banner(files.demo_agent, files.demo_partner, files.demo_lead)
-    return run_console(url, TEAM, files.demo_agent, banner)
+    console_now = None
+    if args.today:
+        clock = datetime.now(TZ).time().replace(microsecond=0)
+        console_now = datetime.combine(today, clock).replace(tzinfo=TZ)
+    return run_console(url, TEAM, files.demo_agent, banner, console_now)
 
 
 def tour_banner(agent: str, partner: str, lead: str) -> str:

@@ -205,7 +205,7 @@ _LEADS: tuple[tuple[str, str, bool], ...] = (
 )
 """Leads as (id, full name, on the phones)."""
 
-_FULL_TIME_BY_SKILL = {"cards": 34, "loans": 22, "wealth": 14}
+_FULL_TIME_BY_SKILL = {"cards": 35, "loans": 24, "wealth": 16}
 _PART_TIME_CARDS = 10
 _SECOND_SKILL_SHARE = {"cards": 0.15, "loans": 0.3, "wealth": 0.35}
 _SECOND_SKILL = {"cards": "loans", "loans": "cards", "wealth": "loans"}
@@ -226,13 +226,14 @@ _FULL_TIME_OFF_PATTERNS: tuple[tuple[frozenset[int], float], ...] = (
 proportional to the weekly demand: few take a whole weekend off."""
 
 _PART_TIME_OFF_PATTERNS: tuple[frozenset[int], ...] = (
-    frozenset({1, 2, 6}),
-    frozenset({2, 3, 5}),
-    frozenset({1, 3, 6}),
-    frozenset({2, 5, 6}),
-    frozenset({3, 5}),
-    frozenset({1, 6}),
+    frozenset({0, 5, 6}),
+    frozenset({4, 5, 6}),
+    frozenset({0, 4, 6}),
+    frozenset({0, 4, 5}),
+    frozenset({5, 6}),
+    frozenset({0, 4}),
 )
+"""Part-timers' days off: they fill in midweek, where full-timers take most days off."""
 
 
 @dataclass(frozen=True)
@@ -413,6 +414,10 @@ _PRIMARY_SKILL_BONUS = 0.5
 _SWEEPS = 3
 
 
+_LEAVE_MARGIN = 1
+"""Agents kept on top of the requirement where the tour's leave day takes the agent away."""
+
+
 def _build_roster(
     people: list[_Person], today: date, rng: np.random.Generator
 ) -> list[_RosterShift]:
@@ -422,9 +427,14 @@ def _build_roster(
     intervals still short of the requirement, with a bonus for yesterday's shift type (people
     keep a shift pattern) and for their first skill. Only shift types that leave at least
     11 h of rest after yesterday's shift are offered.
+
+    On the tour's leave day (today + 2) the demo agent's late shift is planned as extra:
+    the others cover the requirement plus :data:`_LEAVE_MARGIN` without it, calling in
+    agents on a day off where the rules allow, so the leave request passes the staffing rule.
     """
     n_slots = len(INTERVAL_STARTS)
     forced_days = {today + timedelta(days=1), today + timedelta(days=2)}
+    leave_day = today + timedelta(days=2)
     roster: list[_RosterShift] = []
     for offset in range(ROSTER_DAYS):
         day = today + timedelta(days=offset)
@@ -439,29 +449,20 @@ def _build_roster(
         options: dict[str, list[_Option]] = {}
         for person in working:
             forced = day in forced_days and person.agent_id in (DEMO_AGENT, DEMO_PARTNER)
-            types = (_LATE,) if forced else person.shift_types
-            options[person.agent_id] = [
-                (skill, kind, break_start)
-                for kind in types
-                if person.last_end is None
-                or 24 * 60 + kind.start - person.last_end >= _MIN_REST_MINUTES
-                for skill in person.skills
-                for break_start in kind.break_starts
-            ]
+            options[person.agent_id] = _options(person, (_LATE,) if forced else None)
             if not options[person.agent_id]:
                 raise RuntimeError(f"no rule-clean shift for {person.agent_id} on {day}")
-        chosen: dict[str, _Option] = {}
-        for _ in range(_SWEEPS):
-            for person in working:
-                previous = chosen.get(person.agent_id)
-                if previous is not None:
-                    covered[previous[0]][_on_phone_slots(previous[1], previous[2])] -= 1
-                scores = [
-                    _option_score(o, person, required, covered) for o in options[person.agent_id]
-                ]
-                best = options[person.agent_id][int(np.argmax(scores))]
-                chosen[person.agent_id] = best
-                covered[best[0]][_on_phone_slots(best[1], best[2])] += 1
+        extra = next((p for p in working if day == leave_day and p.agent_id == DEMO_AGENT), None)
+        target = required
+        if extra is not None:
+            working.remove(extra)
+            fixed = options[extra.agent_id][0]
+            target = {s: v.copy() for s, v in required.items()}
+            target[fixed[0]][_on_phone_slots(fixed[1], fixed[2])] += _LEAVE_MARGIN
+        chosen = _fill_day(working, options, target, covered)
+        if extra is not None:
+            chosen.update(_call_in(day, today, people, chosen, roster, target, covered, fixed))
+            chosen[extra.agent_id] = fixed
         for person in people:
             option = chosen.get(person.agent_id)
             if option is None:
@@ -481,6 +482,119 @@ def _build_roster(
             person.last_end = kind.end
             person.last_type = kind.code
     return roster
+
+
+def _options(person: _Person, types: tuple[_ShiftType, ...] | None = None) -> list[_Option]:
+    """Every (skill, shift type, break) the person may take today after yesterday's shift."""
+    return [
+        (skill, kind, break_start)
+        for kind in types or person.shift_types
+        if person.last_end is None or 24 * 60 + kind.start - person.last_end >= _MIN_REST_MINUTES
+        for skill in person.skills
+        for break_start in kind.break_starts
+    ]
+
+
+def _fill_day(
+    working: list[_Person],
+    options: dict[str, list[_Option]],
+    target: dict[str, np.ndarray],
+    covered: dict[str, np.ndarray],
+) -> dict[str, _Option]:
+    """Greedy choice per agent, then :data:`_SWEEPS` rounds of re-choosing with the others fixed."""
+    chosen: dict[str, _Option] = {}
+    for _ in range(_SWEEPS):
+        for person in working:
+            previous = chosen.get(person.agent_id)
+            if previous is not None:
+                covered[previous[0]][_on_phone_slots(previous[1], previous[2])] -= 1
+            own = options[person.agent_id]
+            scores = [_option_score(o, person, target, covered) for o in own]
+            best = own[int(np.argmax(scores))]
+            chosen[person.agent_id] = best
+            covered[best[0]][_on_phone_slots(best[1], best[2])] += 1
+    return chosen
+
+
+def _call_in(
+    day: date,
+    today: date,
+    people: list[_Person],
+    chosen: dict[str, _Option],
+    roster: list[_RosterShift],
+    target: dict[str, np.ndarray],
+    covered: dict[str, np.ndarray],
+    protected_shift: _Option,
+) -> dict[str, _Option]:
+    """Add shifts for agents on a day off until the protected shift's intervals are covered.
+
+    A called-in agent must hold the skill and stay within the rules: 11 h rest after
+    yesterday, at most 6 consecutive days and 48 paid hours in the ISO week, counting the
+    days their weekly pattern will still put them to work.
+    """
+    skill = protected_shift[0]
+    protected = _on_phone_slots(protected_shift[1], protected_shift[2])
+    last_day = today + timedelta(days=ROSTER_DAYS - 1)
+    days_worked: dict[str, set[date]] = {}
+    hours_in_week: dict[str, float] = {}
+    week = day.isocalendar()[:2]
+    for shift in roster:
+        days_worked.setdefault(shift.agent_id, set()).add(shift.day)
+        if shift.day.isocalendar()[:2] == week:
+            hours = (shift.end - shift.start) / 60
+            hours_in_week[shift.agent_id] = hours_in_week.get(shift.agent_id, 0.0) + hours
+
+    def allowed(person: _Person, kind: _ShiftType) -> bool:
+        worked = days_worked.get(person.agent_id, set())
+        before = 0
+        while day - timedelta(days=before + 1) in worked:
+            before += 1
+        after = 0
+        later = day + timedelta(days=1)
+        planned_hours = 0.0
+        longest = max(k.end - k.start for k in person.shift_types) / 60
+        while later <= last_day and later.weekday() not in person.off_days:
+            after += 1
+            if later.isocalendar()[:2] == week:
+                planned_hours += longest
+            later += timedelta(days=1)
+        hours = hours_in_week.get(person.agent_id, 0.0) + (kind.end - kind.start) / 60
+        return before + 1 + after <= 6 and hours + planned_hours <= 48
+
+    def short() -> bool:
+        return bool(np.any((covered[skill] < target[skill])[protected]))
+
+    added: dict[str, _Option] = {}
+    candidates = sorted(
+        (
+            p
+            for p in people
+            if p.on_phones
+            and p.role == "agent"
+            and skill in p.skills
+            and p.agent_id not in chosen
+            and p.agent_id not in (DEMO_AGENT, DEMO_PARTNER)
+        ),
+        key=lambda p: p.agent_id,
+    )
+    while short() and candidates:
+        best: tuple[float, _Person, _Option] | None = None
+        for person in candidates:
+            for option in _options(person):
+                if option[0] != skill or not allowed(person, option[1]):
+                    continue
+                on = _on_phone_slots(option[1], option[2])
+                gain = float(((covered[skill] < target[skill]) & on & protected).sum())
+                score = gain + 0.01 * _option_score(option, person, target, covered)
+                if gain > 0 and (best is None or score > best[0]):
+                    best = (score, person, option)
+        if best is None:
+            break
+        _, person, option = best
+        added[person.agent_id] = option
+        covered[skill][_on_phone_slots(option[1], option[2])] += 1
+        candidates.remove(person)
+    return added
 
 
 @lru_cache(maxsize=256)
@@ -581,7 +695,7 @@ def write_demo_files(directory: Path, today: date, seed: int = 7) -> DemoFiles:
         The paths, counts for a summary, and the ids of the tour's agent, partner and lead.
     """
     directory.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng([seed, 0])
     people = _people(today, rng)
     seen_slack: set[str] = set()
     seen_telegram: set[int] = set()
@@ -595,7 +709,7 @@ def write_demo_files(directory: Path, today: date, seed: int = 7) -> DemoFiles:
         seen_telegram.add(telegram)
         person.slack_user_id, person.telegram_user_id = slack, telegram
     roster = _build_roster(people, today, rng)
-    volume = _volume_rows(today, rng)
+    volume = _volume_rows(today, np.random.default_rng([seed, 1]))
 
     teams_path = directory / "teams.toml"
     agents_path = directory / "agents.csv"

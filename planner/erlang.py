@@ -277,7 +277,7 @@ def _erlang_c_service_level(
 ) -> FloatArray:
     wait, no_wait = _erlang_c_split(n, a)
     stable = n > a
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         answered_late = -np.expm1(-(n - a) * t / h)
     level = np.where(stable, np.minimum(no_wait + wait * answered_late, 1.0), 0.0)
     result: FloatArray = np.where(a == 0, 1.0, level)
@@ -604,7 +604,7 @@ def erlang_a_occupancy(
     if np.any(regular):
         parts = _erlang_a_parts(n[regular], a[regular], h[regular], p[regular], t[regular])
         answered = parts.no_wait + parts.wait * parts.served_given_wait
-        occ[regular] = a[regular] * answered / n[regular]
+        occ[regular] = np.minimum(a[regular] * answered / n[regular], 1.0)
     return occ.reshape(shape)
 
 
@@ -647,8 +647,11 @@ def erlang_a_metrics(
 
     Service level is defined over **all offered calls**:
     :math:`SL = (1 - P_W) + P_W\, P(\text{answered by } t \mid W)`; abandoned calls count as
-    missed. ASA is the mean wait of **answered** calls (see :class:`ErlangAMetrics`).
-    Unlike Erlang C the model is stable for any :math:`n`, including :math:`n \le A`.
+    missed. ASA is the mean wait of **answered** calls (see :class:`ErlangAMetrics`): with
+    :math:`E[T_k\,;\,T_k < \tau] = \frac{a}{a+k+1}\,\frac{\psi(a+k+2) - \psi(a+1)}{\theta}`
+    summed over the queue seen on arrival (a series cut where its terms fall below
+    :math:`e^{-40}` of the largest). Unlike Erlang C the model is stable for any :math:`n`,
+    including :math:`n \le A`.
 
     Parameters
     ----------
@@ -698,6 +701,6 @@ def erlang_a_metrics(
         answered = parts.no_wait + parts.wait * parts.served_given_wait
         queued_wait = p[regular] * _mean_wait_answered_after_waiting(parts.a, parts.x)
         asa[regular] = parts.wait * parts.served_given_wait * queued_wait / answered
-        occ[regular] = ar * answered / nr
+        occ[regular] = np.minimum(ar * answered / nr, 1.0)
     shape = _shape(agents, load, aht_seconds, patience_seconds, target_seconds)
     return ErlangAMetrics(*(v.reshape(shape) for v in (wait, abandon, level, asa, occ)))

@@ -48,6 +48,7 @@ TABLE_COLUMNS = (
 )
 
 _FLOAT_SLACK = 1e-9
+_OCCUPANCY_SLACK = 1e-12
 _MAX_AGENTS = 1 << 40
 
 
@@ -113,15 +114,19 @@ def required_agents(
       count, so the answer is always above the offered load. A target time of 0 asks for
       :math:`1 - C(n, A) \ge` service_level. Occupancy is :math:`A/n`.
     * Erlang A (``patience_seconds`` given): callers hang up after an exponential patience
-      with that mean, so the queue is stable for any :math:`n \ge 1` and the answer may be
-      **below** the offered load when the target is loose. Service level counts abandoned
-      calls as missed; occupancy is the carried load per agent :math:`A(1 - P_{ab})/n`. A
-      patience of ``inf`` is Erlang C.
+      with that mean, so the queue is stable for any :math:`n \ge 1` and the answer is often
+      **below** the offered load (calls that are abandoned take no agent time); it can also
+      exceed the Erlang C answer when callers hang up long before the target time and the
+      goal is high. Service level counts abandoned calls as missed; occupancy is the
+      carried load per agent :math:`A(1 - P_{ab})/n`. A patience of ``inf`` is Erlang C.
     * No traffic (:math:`A = 0`) needs 0 agents.
 
     Both conditions are monotone in :math:`n`, so all intervals are solved together by a
     vectorised bracket-and-bisect search; the result is the exact minimum of the predicate as
-    computed by :mod:`planner.erlang` (``result`` passes, ``result - 1`` does not).
+    computed by :mod:`planner.erlang` (``result`` passes, ``result - 1`` does not). The
+    occupancy comparison allows :math:`10^{-12}` so that decimal ties survive binary
+    rounding: 122.4 Erlangs on 144 agents is exactly 85% busy and meets an 85% cap, although
+    ``122.4 / 144`` rounds to a double just above ``0.85``.
 
     Parameters
     ----------
@@ -151,8 +156,7 @@ def required_agents(
         On negative traffic, a service level outside ``[0, 1)``, a negative target time, an
         occupancy cap outside ``(0, 1]`` or a non-positive patience.
     """
-    given: list[npt.ArrayLike] = [calls, aht_seconds, interval_seconds, service_level]
-    given.append(target_seconds)
+    given = [calls, aht_seconds, interval_seconds, service_level, target_seconds]
     if max_occupancy is not None:
         given.append(max_occupancy)
     if patience_seconds is not None:
@@ -193,7 +197,7 @@ def required_agents(
             nc = n[~mask_a]
             good = erlang.erlang_c_service_level(nc, a[sel], h[sel], t[sel]) >= g[sel]
             if c is not None:
-                good &= erlang.occupancy(nc, a[sel]) <= c[sel]
+                good &= erlang.occupancy(nc, a[sel]) <= c[sel] + _OCCUPANCY_SLACK
             ok[~mask_a] = good
         sel = rows[mask_a]
         if sel.size:
@@ -203,7 +207,7 @@ def required_agents(
             else:
                 level = erlang.erlang_a_service_level(na, a[sel], h[sel], p[sel], t[sel])
                 busy_share = erlang.erlang_a_occupancy(na, a[sel], h[sel], p[sel])
-                good = (level >= g[sel]) & (busy_share <= c[sel])
+                good = (level >= g[sel]) & (busy_share <= c[sel] + _OCCUPANCY_SLACK)
             ok[mask_a] = good
         return ok
 
@@ -223,7 +227,8 @@ def positions_after_shrinkage(agents: npt.ArrayLike, shrinkage: npt.ArrayLike) -
               \right\rceil
 
     Shrinkage is the fraction of paid time not on the phones (breaks, training, absence). A
-    slack of :math:`10^{-9}` absorbs float noise, so 7 agents at 30% shrinkage is exactly 10.
+    slack of :math:`10^{-9}` absorbs float noise: 21 agents at 30% shrinkage need exactly 30
+    positions, although ``21 / (1 - 0.3)`` is ``30.000000000000004`` in floating point.
 
     Parameters
     ----------
@@ -243,7 +248,7 @@ def positions_after_shrinkage(agents: npt.ArrayLike, shrinkage: npt.ArrayLike) -
         raise ValueError("shrinkage must be in [0, 1)")
     if not bool(np.all(n >= 0)):
         raise ValueError("agents must be non-negative")
-    positions: IntArray = np.ceil(n / (1.0 - s) - _FLOAT_SLACK).astype(np.int64)
+    positions: IntArray = np.asarray(np.ceil(n / (1.0 - s) - _FLOAT_SLACK), dtype=np.int64)
     return np.maximum(positions, 0)
 
 

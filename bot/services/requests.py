@@ -386,7 +386,9 @@ def _change_for(
             add = (plan.reassigned(receiver.agent_id),) if receiver else ()
             return RosterChange("cover", requester.agent_id, add=add, by_lead=True), problems, days
         plan = _plan(scope, shift, requester)
-        add = (plan.reassigned(receiver.agent_id),) if receiver else ()
+        # An open offer changes nothing until someone takes it: the requester keeps working
+        # the shift, so only ownership and the cutoff are checked.
+        add = (plan.reassigned(receiver.agent_id),) if receiver else (plan,)
         kind: ChangeKind = "take" if req.taker_pk else "giveaway"
         return (
             RosterChange(kind, requester.agent_id, remove=(plan,), add=add, by_lead=by_lead),

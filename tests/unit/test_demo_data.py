@@ -306,6 +306,35 @@ def test_the_tour_pair_work_the_same_late_cards_shift_tomorrow_and_the_day_after
         assert info[files.demo_lead]["role"] == "lead"
 
 
+def test_on_the_tour_leave_day_the_others_cover_the_demo_agents_shift_with_one_to_spare(
+    demo: DemoFiles, other_demo: DemoFiles
+) -> None:
+    for files in (demo, other_demo):
+        first = date.fromisoformat(str(files.summary["roster_from"]))
+        day = first + timedelta(days=2)
+        slots = demo_data.INTERVAL_STARTS
+        others = np.zeros(len(slots))
+        mine = np.zeros(len(slots), dtype=bool)
+        for shift in roster(files):
+            if shift.day != day or shift.skill != "cards":
+                continue
+            midnight = datetime.combine(day, datetime.min.time())
+            for i, minute in enumerate(slots):
+                moment = midnight + timedelta(minutes=minute)
+                on = shift.start <= moment < shift.end and not any(
+                    a <= moment < b for a, b in shift.breaks
+                )
+                if on and shift.agent_id == files.demo_agent:
+                    mine[i] = True
+                elif on:
+                    others[i] += 1
+        need = np.array(
+            [demo_data.required_agents("cards", day, i, first) for i in range(len(slots))]
+        )
+        assert mine.any()
+        assert (others[mine] >= need[mine] + 1).all()
+
+
 def test_the_tour_mentions_the_partner_and_uses_relative_dates() -> None:
     assert f"swap tomorrow with @{demo_data.DEMO_PARTNER}" in demo_data.TOUR
     assert {"mine", "help", "roster tomorrow", "staffing tomorrow", "sick tomorrow"} <= set(

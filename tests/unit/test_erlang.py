@@ -344,7 +344,7 @@ def simulate_erlang_a(
 @pytest.mark.slow
 def test_erlang_a_lies_inside_the_99_percent_interval_of_a_simulation() -> None:
     agents, load, patience, target = 6, 5.5, 150.0, 20.0
-    stats = simulate_erlang_a(agents, load, AHT, patience, target, 400_000, 40, seed=20240611)
+    stats = simulate_erlang_a(agents, load, AHT, patience, target, 1_500_000, 50, seed=20240611)
     exact = erlang_a_metrics(agents, load, AHT, patience, target)
     expected = {
         "wait": float(exact.wait_probability),
@@ -352,7 +352,7 @@ def test_erlang_a_lies_inside_the_99_percent_interval_of_a_simulation() -> None:
         "sl": float(exact.service_level),
         "asa": float(exact.asa_seconds),
     }
-    quantile = float(student_t.ppf(0.995, df=39))
+    quantile = float(student_t.ppf(0.995, df=len(stats["wait"]) - 1))
     for name, values in stats.items():
         half_width = quantile * stdev(values) / math.sqrt(len(values))
         assert abs(fmean(values) - expected[name]) <= half_width, (

@@ -1,0 +1,379 @@
+"""Properties of the chat grammar that must hold for every message, not just the phrase table."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.core.parsing import (
+    INTENTS,
+    MAX_REQUEST_ID,
+    ParsedMessage,
+    _parse,
+    parse,
+    resolve_date,
+)
+
+TAIPEI = ZoneInfo("Asia/Taipei")
+WED = datetime(2026, 11, 25, 10, 0, tzinfo=TAIPEI)
+ZONES = [TAIPEI, ZoneInfo("UTC"), ZoneInfo("Europe/Berlin"), ZoneInfo("America/Los_Angeles")]
+EN_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+ZH_WEEKDAYS = "一二三四五六日"
+
+FAST = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+SOUP_WORDS = (
+    "swap giveaway take leave sick accept decline approve deny cancel mine roster staffing"
+    " pending help /shift /swap@bot with to - ~ 到 至 off my shift someone next this week"
+    " friday fri mon sun today tomorrow 12/24 13/45 2026-12-24 0001-01-01 9999-12-31 24 26"
+    " #12 12 99999999999999999999 @bob <@U0123> <@U0123|bob> 9:00 9am 請假 病假 換班 换班"
+    " 代班 有人可以幫我代 接 接受 不接受 批准 拒絕 取消 我的班 班表 誰上班 人力 待審 幫助 今天"
+    " 明天 後天 后天 週五 周日 星期天 禮拜五 下週一 下下週三 這週一 本週五 12月24日 12月24號"
+    " 24日 24號 30号 十二月二十四日 下個月31號 12月24日到26日 家裡有事 ， 。 ？ ! İ ß ＡＢＣ"
+    " ＃１２ ＠ｂｏｂ"
+)
+FRAGMENTS = [
+    *SOUP_WORDS.split(),
+    "give away",
+    "the day after tomorrow",
+    "Dec 24",
+    "24 Dec",
+    "Feb 29",
+    "Feb 30",
+    "the 31st",
+    "\x00",
+    "\u200b",
+    "\ufeff",
+    "\ue000",
+    "\ue001",
+    "\ue002",
+    "\x1d",
+    "\x1f",
+    "\n",
+]
+
+grammar_soup = st.lists(st.sampled_from(FRAGMENTS), max_size=12).map(" ".join)
+glued_soup = st.lists(st.sampled_from(FRAGMENTS), max_size=12).map("".join)
+any_text = st.one_of(
+    st.text(),
+    st.text(alphabet=st.characters(codec="utf-8")),
+    st.text(alphabet=st.characters(min_codepoint=0x3000, max_codepoint=0x9FFF)),
+    st.text(alphabet=st.characters(max_codepoint=0x7F)),
+    grammar_soup,
+    glued_soup,
+)
+instants = st.datetimes(
+    min_value=datetime(1, 1, 8), max_value=datetime(9999, 12, 24), timezones=st.just(UTC)
+)
+zones = st.sampled_from(ZONES)
+
+
+def assert_well_formed(msg: ParsedMessage, text: str) -> None:
+    assert msg.intent in INTENTS
+    assert isinstance(msg.dates, tuple)
+    assert all(type(d) is date for d in msg.dates)
+    assert isinstance(msg.users, tuple)
+    assert all(isinstance(u, str) and u and not u.startswith("@") for u in msg.users)
+    assert len(set(msg.users)) == len(msg.users)
+    assert msg.request_id is None or (
+        type(msg.request_id) is int and 0 <= msg.request_id <= MAX_REQUEST_ID
+    )
+    assert msg.reason is None or (isinstance(msg.reason, str) and msg.reason == msg.reason.strip())
+    assert msg.lang in ("en", "zh")
+    assert msg.question is None or (isinstance(msg.question, str) and msg.question)
+    if msg.question is not None and msg.request_id is None:
+        assert msg.dates == ()
+    if msg.is_range:
+        assert len(msg.dates) >= 2
+    if msg.request_id is not None:
+        assert msg.intent in ("take", "accept", "decline", "approve", "deny", "cancel")
+    assert json.loads(json.dumps(msg.to_json())) == msg.to_json()
+
+
+@FAST
+@given(text=any_text, now=instants, tz=zones)
+def test_parse_never_raises_and_is_well_formed(text: str, now: datetime, tz: ZoneInfo) -> None:
+    msg = parse(text, now, tz)
+    assert_well_formed(msg, text)
+
+
+@FAST
+@given(text=any_text, today=st.dates(min_value=date(1, 1, 8), max_value=date(9999, 12, 24)))
+def test_the_parser_itself_does_not_rely_on_the_safety_net(text: str, today: date) -> None:
+    assert_well_formed(_parse(text, today), text)
+
+
+@FAST
+@given(text=any_text)
+def test_lang_is_zh_exactly_when_the_message_has_han_characters(text: str) -> None:
+    normalised = unicodedata.normalize("NFKC", text)
+    has_han = any(
+        "\u4e00" <= c <= "\u9fff"
+        or "\u3400" <= c <= "\u4dbf"
+        or "\uf900" <= c <= "\ufaff"
+        or "\U00020000" <= c <= "\U0003134f"
+        for c in normalised
+    )
+    assert parse(text, WED, TAIPEI).lang == ("zh" if has_han else "en")
+
+
+slack_ids = st.from_regex(r"[UW][A-Z0-9]{2,12}", fullmatch=True)
+plain_names = st.from_regex(r"[A-Za-z0-9_]{1,21}", fullmatch=True)
+
+
+@FAST
+@given(
+    day=st.dates(), other=st.dates(), name=plain_names, slack_id=slack_ids, form=st.integers(0, 2)
+)
+def test_explicit_swap_round_trips(
+    day: date, other: date, name: str, slack_id: str, form: int
+) -> None:
+    mention, user = [
+        (f"@{name}", name),
+        (f"<@{slack_id}>", slack_id),
+        (f"<@{slack_id}|{name}>", slack_id),
+    ][form]
+    msg = parse(f"swap {day.isoformat()} with {mention}", WED, TAIPEI)
+    assert (msg.intent, msg.dates, msg.users, msg.request_id) == ("swap", (day,), (user,), None)
+    assert msg.to_json() == {
+        "intent": "swap",
+        "dates": [day.isoformat()],
+        "users": [user],
+        "request_id": None,
+    }
+    two = parse(f"swap {day.isoformat()} with {mention} {other.isoformat()}", WED, TAIPEI)
+    assert (two.intent, two.dates, two.users) == ("swap", (day, other), (user,))
+
+
+@FAST
+@given(
+    request_id=st.integers(0, MAX_REQUEST_ID),
+    verb=st.sampled_from(["take", "accept", "decline", "approve", "deny", "cancel"]),
+    hashed=st.booleans(),
+)
+def test_id_commands_round_trip(request_id: int, verb: str, hashed: bool) -> None:
+    ref = f"#{request_id}" if hashed else str(request_id)
+    msg = parse(f"{verb} {ref}", WED, TAIPEI)
+    assert (msg.intent, msg.request_id, msg.dates, msg.question) == (verb, request_id, (), None)
+
+
+def test_an_id_too_large_for_the_database_is_refused_with_a_question() -> None:
+    msg = parse("approve 99999999999", WED, TAIPEI)
+    assert msg.intent == "approve"
+    assert msg.request_id is None
+    assert msg.question == "#99999999999 is not a valid request number."
+
+
+@FAST
+@given(now=instants, tz=zones, weekday=st.integers(0, 6))
+def test_next_weekday_asks_rather_than_guessing(now: datetime, tz: ZoneInfo, weekday: int) -> None:
+    today = now.astimezone(tz).date()
+    monday_next = today - timedelta(days=today.weekday()) + timedelta(days=7)
+    next_week = monday_next + timedelta(days=weekday)
+    plain = today + timedelta(days=(weekday - today.weekday()) % 7)
+    msg = parse(f"roster next {EN_WEEKDAYS[weekday]}", now, tz)
+    if today < plain < monday_next:
+        assert msg.dates == ()
+        assert msg.question == (
+            f"Which {EN_WEEKDAYS[weekday].title()}: the {_ordinal(plain.day)} "
+            f"or the {_ordinal(next_week.day)}?"
+        )
+    else:
+        assert msg.question is None
+        assert msg.dates == (next_week,)
+
+
+@FAST
+@given(
+    now=instants,
+    tz=zones,
+    weekday=st.integers(0, 6),
+    prefix=st.sampled_from(["下週", "下周", "下星期"]),
+)
+def test_chinese_next_week_is_never_ambiguous(
+    now: datetime, tz: ZoneInfo, weekday: int, prefix: str
+) -> None:
+    today = now.astimezone(tz).date()
+    expected = today - timedelta(days=today.weekday()) + timedelta(days=7 + weekday)
+    msg = parse(f"{prefix}{ZH_WEEKDAYS[weekday]}請假", now, tz)
+    assert (msg.intent, msg.dates, msg.question) == ("leave", (expected,), None)
+
+
+@FAST
+@given(now=instants, tz=zones, weekday=st.integers(0, 6))
+def test_a_weekday_name_is_the_nearest_such_day_from_today_on(
+    now: datetime, tz: ZoneInfo, weekday: int
+) -> None:
+    today = now.astimezone(tz).date()
+    for text in (f"roster {EN_WEEKDAYS[weekday]}", f"roster {EN_WEEKDAYS[weekday][:3]}",
+                 f"週{ZH_WEEKDAYS[weekday]}誰上班"):  # fmt: skip
+        (got,) = parse(text, now, tz).dates
+        assert got.weekday() == weekday
+        assert today <= got <= today + timedelta(days=6)
+
+
+@FAST
+@given(today=st.dates(min_value=date(2, 1, 1), max_value=date(9998, 1, 1)),
+       day=st.dates(min_value=date(2000, 1, 1), max_value=date(2000, 12, 31)))  # fmt: skip
+def test_a_date_without_a_year_is_its_next_occurrence(today: date, day: date) -> None:
+    token = f"{day.month}/{day.day}"
+    msg = _parse(f"roster {token}", today)
+    if msg.dates:
+        (got,) = msg.dates
+        assert (got.month, got.day) == (day.month, day.day)
+        assert today <= got < today.replace(year=today.year + 1, day=1) + timedelta(days=400)
+        assert got.year in (today.year, today.year + 1)
+        assert got.year == today.year or (got.month, got.day) < (today.month, today.day)
+    else:
+        assert (day.month, day.day) == (2, 29)
+        assert msg.question is not None and "is not a date in" in msg.question
+
+
+@FAST
+@given(month=st.integers(0, 99), day=st.integers(0, 99))
+def test_impossible_dates_get_a_question_not_a_crash(month: int, day: int) -> None:
+    msg = parse(f"leave {month}/{day}", WED, TAIPEI)
+    try:
+        date(2028, month, day)
+    except ValueError:
+        assert msg.dates == ()
+        assert msg.question == f"{month}/{day} is not a date."
+    else:
+        assert len(msg.dates) == 1 or msg.question is not None
+
+
+@FAST
+@given(today=st.dates(min_value=date(2, 1, 1), max_value=date(9998, 1, 1)),
+       start=st.dates(min_value=date(2000, 1, 1), max_value=date(2000, 12, 31)),
+       length=st.integers(0, 40))  # fmt: skip
+def test_a_range_never_ends_before_it_starts(today: date, start: date, length: int) -> None:
+    end = start + timedelta(days=length)
+    text = (
+        f"leave {_EN_MONTHS[start.month - 1]} {start.day} to {_EN_MONTHS[end.month - 1]} {end.day}"
+    )
+    msg = _parse(text, today)
+    if msg.question is None:
+        first, last = msg.dates
+        assert msg.is_range
+        assert first <= last
+        assert ((first.month, first.day), (last.month, last.day)) == (
+            (start.month, start.day),
+            (end.month, end.day),
+        )
+        assert (last - first).days < 366
+
+
+_EN_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _full_width(text: str) -> str:
+    return "".join(
+        "\u3000" if c == " " else chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text
+    )
+
+
+@FAST
+@given(text=grammar_soup)
+def test_full_width_text_reads_like_ascii(text: str) -> None:
+    assert parse(_full_width(text), WED, TAIPEI) == parse(text, WED, TAIPEI)
+
+
+def test_to_json_has_exactly_the_contract_shape() -> None:
+    msg = parse("leave Dec 24 to Dec 26 family trip", WED, TAIPEI)
+    assert msg.to_json() == {
+        "intent": "leave",
+        "dates": ["2026-12-24", "2026-12-26"],
+        "users": [],
+        "request_id": None,
+    }
+    assert list(msg.to_json()) == ["intent", "dates", "users", "request_id"]
+    assert parse("approve #12", WED, TAIPEI).to_json() == {
+        "intent": "approve",
+        "dates": [],
+        "users": [],
+        "request_id": 12,
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "users"),
+    [
+        ("<@U0123> swap friday", ("U0123",)),
+        ("swap friday with <@U0123>", ("U0123",)),
+        ("swap <@U0123|bob> friday", ("U0123",)),
+        ("swap friday with <@W0ABC123|Bob Smith>", ("W0ABC123",)),
+        ("swap friday with <@U0123> and <@U0456|amy>", ("U0123", "U0456")),
+        ("swap friday with <@U0123> <@U0123>", ("U0123",)),
+        ("swap friday with @bob.smith.", ("bob.smith",)),
+        ("mail bob@example.com about friday", ()),
+        ("see <https://example.com/@bob|the wiki>", ()),
+        ("ping <!here> and <#C0123|general>", ()),
+        ("我想和@bob换周五的班", ("bob",)),
+    ],
+)
+def test_slack_and_plain_mention_forms(text: str, users: tuple[str, ...]) -> None:
+    assert parse(text, WED, TAIPEI).users == users
+
+
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [
+        ("roster next friday", "Which Friday: the 27th or the 4th?"),
+        ("Feb 30", "Feb 30 is not a date."),
+        ("13/45", "13/45 is not a date."),
+        ("next friday 請假", "是哪一個週五：11月27日還是12月4日？"),
+        ("這週一請假", "這週一（11月23日）已經過了，是指下週一（11月30日）嗎？"),
+        ("这周一请假", "这周一（11月23日）已经过了，是指下周一（11月30日）吗？"),
+        ("2月30日請假", "2月30日 不是有效的日期。"),
+        ("2026-12-26 to 2026-12-24", "The range ends before it starts."),
+    ],
+)
+def test_questions_are_in_the_language_of_the_message(text: str, question: str) -> None:
+    msg = parse(text, WED, TAIPEI)
+    assert (msg.question, msg.dates) == (question, ())
+
+
+def test_feb_29_in_a_leap_year_is_a_date() -> None:
+    assert parse("leave Feb 29", datetime(2028, 2, 1, tzinfo=TAIPEI), TAIPEI).dates == (
+        date(2028, 2, 29),
+    )
+
+
+def test_today_is_taken_in_the_team_time_zone() -> None:
+    now = datetime(2026, 11, 24, 23, 30, tzinfo=UTC)
+    assert parse("sick today", now, TAIPEI).dates == (date(2026, 11, 25),)
+    assert parse("sick today", now, ZoneInfo("America/Los_Angeles")).dates == (date(2026, 11, 24),)
+
+
+def test_a_dst_change_does_not_move_tomorrow() -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+    now = datetime(2026, 3, 28, 23, 30, tzinfo=berlin)
+    assert parse("roster tomorrow", now, berlin).dates == (date(2026, 3, 29),)
+
+
+@pytest.mark.parametrize(
+    ("token", "expected"),
+    [
+        ("Dec 24", date(2026, 12, 24)),
+        ("下週一", date(2026, 11, 30)),
+        ("fri", date(2026, 11, 27)),
+        ("明天", date(2026, 11, 26)),
+        ("next friday", None),
+        ("Feb 30", None),
+        ("Dec 24 to Dec 26", None),
+        ("nothing here", None),
+    ],
+)
+def test_resolve_date(token: str, expected: date | None) -> None:
+    assert resolve_date(token, date(2026, 11, 25)) == expected
