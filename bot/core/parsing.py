@@ -20,7 +20,8 @@ How a message is read
    after an id verb (``approve 12``, ``批准12``, ``接12號``). ``12號`` after an id verb is a
    request id, elsewhere it is a date (the 12th); ``接12號的班`` is the 12th again.
    ``request_id`` is only reported for the id intents (take, accept, decline, approve, deny,
-   cancel). Ids above 2**31 - 1 are refused with a question.
+   cancel); with several ids the first one counts. Ids above 2**31 - 1 are refused with a
+   question.
 5. Dates, then the intent (see below), then the reason.
 
 Dates
@@ -47,9 +48,11 @@ Resolution rules, all relative to ``today = now.astimezone(tz).date()``:
   has that day (``31日`` asked on 30 November is 31 December).
 * A range end is resolved from the range start: ``Dec 30 to Jan 2`` ends in the next year,
   ``Dec 30-2`` ends on 2 January, ``fri to mon`` ends on the Monday after that Friday. A
-  range whose end is still before its start (both with explicit years) gets a question.
+  range whose end still falls before its start (explicit years, or words such as
+  ``tomorrow to today``) gets a question.
 * Weekday names (``friday``, ``this friday``, ``coming friday``, ``週五``) mean the nearest
-  such day from today on; today counts.
+  such day from today on; today counts. So ``this monday`` said on a Wednesday is the
+  coming Monday.
 * ``next friday`` means the Friday of the next ISO week (weeks run Monday to Sunday). When
   the plain Friday of the current week is still ahead (``next friday`` said on a Wednesday
   could mean in 2 or in 9 days), the message is ambiguous: ``dates`` stays empty and
@@ -76,6 +79,8 @@ give-away. Otherwise the message is read as free text: an id plus an id verb giv
 verb's intent; "who is working/off ..." is roster; "how do I ..." without dates is help;
 then the earliest action phrase (sick, leave, swap, give-away, take, accept, decline,
 approve, deny, cancel) decides; then pending, staffing, mine, roster and help, in that order.
+An agent's "please approve my leave on Dec 24" (approve without an id, about "my" leave,
+swap or give-away) is that request, not a lead's approval.
 
 Choices worth knowing:
 
@@ -84,8 +89,10 @@ Choices worth knowing:
 * ``sick`` without a date leaves ``dates`` empty; the caller defaults it to today.
 * ``reason`` is the text after the last date of a leave request and after the id of a
   deny, without connector words (``for``, ``because``, ``因為``) or the leave keyword itself.
-* ``lang`` is ``zh`` when the message contains a Han character. Chinese questions use
-  simplified characters when the message does.
+* ``lang`` is ``zh`` when the normalised message contains a Han character. Chinese
+  questions use simplified characters when the message does.
+* A ``take`` with a date and no id (``I can take friday``, ``我可以接12月24日的班``) keeps
+  the date so the caller can look up the open give-away on that day.
 """
 
 from __future__ import annotations
@@ -290,7 +297,7 @@ def _cn_number(token: str) -> int | None:
 # ---------------------------------------------------------------------------------------
 # Noise, mentions, times, ids
 
-_SLASH_COMMAND = re.compile(r"\s*/([a-z][a-z0-9_]*)(?:@[a-z0-9_]+)?(?![a-z0-9_@])")
+_SLASH_COMMAND = re.compile(r"\s*+/([a-z][a-z0-9_]*)(?:@[a-z0-9_]+)?(?![a-z0-9_@])")
 _SLASH_WORDS: dict[str, str] = {
     **{name: name for name in INTENTS if name != "unknown"},
     "shift": "",
@@ -300,51 +307,51 @@ _SLASH_WORDS: dict[str, str] = {
 }
 
 _NOISE = re.compile(
-    r"<(?:https?|mailto|tel):[^>]*>|<[#!][^>]*>|https?://\S+|www\.\S+"
-    r"|[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?![a-z0-9])"
+    r"<(?:https?|mailto|tel):[^<>]*>|<[#!][^<>]*>|https?://\S+|www\.\S+"
+    r"|(?<![a-z0-9._%+-])[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?![a-z0-9])"
 )
-_SLACK_MENTION = re.compile(r"<@([a-z0-9]+)(?:\|[^>]*)?>")
+_SLACK_MENTION = re.compile(r"<@([a-z0-9]+)(?:\|[^<>]*)?>")
 _PLAIN_MENTION = re.compile(r"(?<![a-z0-9_])@([a-z0-9_](?:[a-z0-9_.-]*[a-z0-9_])?)")
 _TIME = re.compile(
-    r"(?<![0-9])[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?(?:\s*(?:am|pm|a\.m\.|p\.m\.)(?![a-z]))?"
+    r"(?<![0-9])[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?(?:\s*+(?:am|pm|a\.m\.|p\.m\.)(?![a-z]))?"
     r"(?![0-9])"
-    r"|(?<![0-9a-z.])[0-9]{1,2}(?:\.[0-9]{1,2})?\s*(?:am|pm|a\.m\.|p\.m\.)(?![a-z])"
-    r"|(?:早上|上午|中午|下午|晚上|凌晨|傍晚)?(?<![0-9])[0-9]{1,2}\s*(?:點|点|時|时)"
-    r"(?:半|[0-9]{1,2}\s*分?)?"
+    r"|(?<![0-9a-z.])[0-9]{1,2}(?:\.[0-9]{1,2})?\s*+(?:am|pm|a\.m\.|p\.m\.)(?![a-z])"
+    r"|(?:早上|上午|中午|下午|晚上|凌晨|傍晚)?(?<![0-9])[0-9]{1,2}\s*+(?:點|点|時|时)"
+    r"(?:半|[0-9]{1,2}\s*+分?)?"
 )
 
 _NOT_QUANTITY = (
     r"(?![0-9])(?!個|个|天|人|位|週|周|星期|%)"
-    r"(?!\s*(?:[/:.\-][0-9]|月|日|點|点|時|时|分|小時|小时|(?:號|号)\s*的?\s*班"
+    r"(?!\s*+(?:[/:.\-][0-9]|月|日|點|点|時|时|分|小時|小时|(?:號|号)\s*+的?\s*+班"
     r"|(?:am|pm|a\.m|p\.m|st|nd|rd|th|h|hrs?|hours?|mins?|minutes?|days?|weeks?|shifts?"
     r"|people|agents|persons?|staff|" + _MON[3:-1] + r")(?![a-z])))"
 )
-_ID_NUMBER = r"([0-9]{1,18})(\s*(?:號|号)(?!\s*的?\s*班))?"
+_ID_NUMBER = r"([0-9]{1,18})(\s*+(?:號|号)(?!\s*+的?\s*+班))?"
 _ID_VERBS_EN = (
     r"takes?|taking|claim|claiming|grab|cover|accept|accepting|decline|declining|approve"
     r"|approving|deny|denying|reject|rejecting|refuse|cancel|cancelling|canceling|withdraw"
 )
 
 _ID_VERBS_ZH = (
-    "不接受|接受|婉拒|謝絕|谢绝|批准|核准|同意|准|拒絕|拒绝|駁回|驳回|否決|否决|退回|取消|撤回|撤銷"
+    "不接受|接受|婉拒|謝絕|谢绝|批准|核准|同意|准假|准|通過|通过|拒絕|拒绝|駁回|驳回|否決|否决|退回|取消|撤回|撤銷"
     "|撤销|認領|认领|領取|领取|接"
 )
 _ID_PATTERNS: tuple[re.Pattern[str], ...] = (
-    re.compile(r"#\s*" + _ID_NUMBER),
+    re.compile(r"#\s*+" + _ID_NUMBER),
     re.compile(
-        r"(?<![a-z0-9])(?:request|req|id|ticket|number|no\.|nr\.?)\s*#?\s*"
+        r"(?<![a-z0-9])(?:request|req|id|ticket|number|no\.|nr\.?)\s*+#?\s*+"
         + _ID_NUMBER
         + _NOT_QUANTITY
     ),
     re.compile(
-        r"(?:單號|单号|編號|编号|申請|申请|請求|请求|第)\s*#?\s*" + _ID_NUMBER + _NOT_QUANTITY
+        r"(?:單號|单号|編號|编号|申請|申请|請求|请求|第)\s*+#?\s*+" + _ID_NUMBER + _NOT_QUANTITY
     ),
     re.compile(
         r"(?:"
         + _w(_ID_VERBS_EN)
         + "|(?:"
         + _ID_VERBS_ZH
-        + r"))\s*(?:(?:the|request|req|swap|leave|giveaway|give-?away|shift|number|no\.?)\s*)?"
+        + r"))\s*+(?:(?:the|request|req|swap|leave|giveaway|give-?away|shift|number|no\.?)\s*+)?"
         + _ID_NUMBER
         + _NOT_QUANTITY
     ),
@@ -524,27 +531,27 @@ _ATOM_PATTERNS: tuple[tuple[re.Pattern[str], _AtomBuilder], ...] = (
     ),
     (
         re.compile(
-            r"(?:(?<![0-9])([0-9]{4})\s*年\s*)?(?<![0-9])([0-9]{1,2}|" + _CN + r")\s*月\s*"
-            r"([0-9]{1,2}|" + _CN + r")(?![0-9])\s*(?:日|號|号)?"
+            r"(?:(?<![0-9])([0-9]{4})\s*+年\s*+)?(?<![0-9])([0-9]{1,2}|" + _CN + r")\s*+月\s*+"
+            r"([0-9]{1,2}|" + _CN + r")(?![0-9])(?:\s*+(?:日|號|号))?"
         ),
         _build_zh_md,
     ),
     (
         re.compile(
-            r"(下個?月|下个?月|這個?月|这个?月|本月)\s*([0-9]{1,2}|" + _CN + r")\s*(?:日|號|号)"
+            r"(下個?月|下个?月|這個?月|这个?月|本月)\s*+([0-9]{1,2}|" + _CN + r")\s*+(?:日|號|号)"
         ),
         _build_zh_month_relative,
     ),
     (
         re.compile(
-            r"(?<![0-9月])([0-9]{1,2})\s*(?:日|號|号)"
-            r"|(?<![0-9月〇零一二兩两三四五六七八九十])(" + _CN + r")\s*(?:號|号)"
+            r"(?<![0-9月])([0-9]{1,2})\s*+(?:日|號|号)"
+            r"|(?<![0-9月〇零一二兩两三四五六七八九十])(" + _CN + r")\s*+(?:號|号)"
         ),
         _build_zh_day,
     ),
     (
         re.compile(
-            r"(下下|下|這|这|本|今)?\s*(?:個|个)?\s*(?:週|周|星期|禮拜|礼拜|拜)\s*"
+            r"(?:(下下|下|這|这|本|今)\s*+(?:(?:個|个)\s*+)?)?(?:週|周|星期|禮拜|礼拜|拜)\s*+"
             r"([一二三四五六日天七1-7])(?![0-9])"
         ),
         _build_zh_weekday,
@@ -556,7 +563,7 @@ _ATOM_PATTERNS: tuple[tuple[re.Pattern[str], _AtomBuilder], ...] = (
     (
         re.compile(
             _w(
-                r"(?:the\s+)?day\s+after\s+(?:tomorrow|tmrw?)",
+                r"(?:the\s++)?day\s++after\s++(?:tomorrow|tmrw?)",
                 "tomorrow",
                 "tmrw",
                 "tmr",
@@ -576,24 +583,24 @@ _ATOM_PATTERNS: tuple[tuple[re.Pattern[str], _AtomBuilder], ...] = (
     ),
     (
         re.compile(
-            r"(?<![a-z0-9'])(?:(?P<pre>next|this\s+coming|this|coming|upcoming)\s+)?"
-            r"(?:(?P<wk1>next|this)\s+week(?:'?s)?\s+(?:on\s+)?)?"
+            r"(?<![a-z0-9'])(?:(?P<pre>next|this\s++coming|this|coming|upcoming)\s++)?"
+            r"(?:(?P<wk1>next|this)\s++week(?:'?s)?\s++(?:on\s++)?)?"
             r"(?P<wd>" + _WD + r")(?:'?s)?(?![a-z0-9])"
-            r"(?:\s+(?P<wk2>next|this)\s+week(?![a-z]))?"
+            r"(?:\s++(?P<wk2>next|this)\s++week(?![a-z]))?"
         ),
         _build_en_weekday,
     ),
     (
         re.compile(
-            r"(?<![a-z0-9'])(" + _MON + r")\.?\s*(?:the\s+)?([0-9]{1,2})(?![0-9])"
-            r"(?:st|nd|rd|th)?(?:\s*,?\s*([0-9]{4})(?![0-9]))?"
+            r"(?<![a-z0-9'])(" + _MON + r")\.?\s*+(?:the\s++)?([0-9]{1,2})(?![0-9])"
+            r"(?:st|nd|rd|th)?(?:\s*+,?\s*+([0-9]{4})(?![0-9]))?"
         ),
         _build_en_month_day,
     ),
     (
         re.compile(
-            r"(?<![0-9/.:#])([0-9]{1,2})(?:st|nd|rd|th)?\s*(?:of\s+)?(" + _MON + r")(?![a-z])\.?"
-            r"(?:\s*,?\s*([0-9]{4})(?![0-9]))?"
+            r"(?<![0-9/.:#])([0-9]{1,2})(?:st|nd|rd|th)?\s*+(?:of\s++)?(" + _MON + r")(?![a-z])\.?"
+            r"(?:\s*+,?\s*+([0-9]{4})(?![0-9]))?"
         ),
         _build_en_day_month,
     ),
@@ -603,19 +610,21 @@ _ATOM_PATTERNS: tuple[tuple[re.Pattern[str], _AtomBuilder], ...] = (
     ),
     (
         re.compile(
-            r"(?<![a-z0-9])(?:on\s+)?the\s+([0-9]{1,2})(?:st|nd|rd|th)(?![a-z0-9])"
-            r"|(?<![a-z0-9])on\s+([0-9]{1,2})(?:st|nd|rd|th)(?![a-z0-9])"
+            r"(?<![a-z0-9])(?:on\s++)?the\s++([0-9]{1,2})(?:st|nd|rd|th)(?![a-z0-9])"
+            r"|(?<![a-z0-9])on\s++([0-9]{1,2})(?:st|nd|rd|th)(?![a-z0-9])"
         ),
         _build_ordinal,
     ),
 )
 
-_RANGE_BETWEEN = re.compile(r"\s*" + _CONN + r"\s*")
+_RANGE_BETWEEN = re.compile(r"\s*+" + _CONN + r"\s*+")
 _PARTIAL_END = re.compile(
-    r"\s*" + _CONN + r"\s*(?:the\s+)?([0-9]{1,2})(?:st|nd|rd|th)?\s*(?:日|號|号)?(?![0-9/:.])"
+    r"\s*+"
+    + _CONN
+    + r"\s*+(?:the\s++)?([0-9]{1,2})(?:st|nd|rd|th)?(?:\s*+(?:日|號|号))?(?![0-9/:.])"
 )
 _PARTIAL_START = re.compile(
-    r"(?<![0-9/.:#a-z-])([0-9]{1,2})(?:st|nd|rd|th)?\s*" + _CONN + r"\s*(?:the\s+)?\Z"
+    r"(?<![0-9/.:#a-z-])([0-9]{1,2})(?:st|nd|rd|th)?\s*+" + _CONN + r"\s*+(?:the\s++)?\Z"
 )
 
 
@@ -763,9 +772,7 @@ def _extract_dates(work: str, norm: str, today: date) -> _DateResult:
     atoms = _find_atoms(work, norm)
     if not atoms:
         return _DateResult((), (), None, False)
-    masked = work
-    for atom in atoms:
-        masked = masked[: atom.start] + _DATE_MARK * (atom.end - atom.start) + masked[atom.end :]
+    masked = _mask(work, [(atom.start, atom.end) for atom in atoms], _DATE_MARK)
 
     dates: list[date] = []
     spans: list[tuple[int, int]] = []
@@ -836,17 +843,17 @@ _ACTION_PATTERNS: tuple[tuple[Intent, re.Pattern[str]], ...] = (
         _intent_pattern(
             _w(
                 *["sick", "ill", "unwell", "fever", "flu", "covid", "migraine"],
-                r"not\s+feeling\s+(?:well|good|great|ok|okay)",
-                r"not\s+well",
-                r"feel(?:ing)?\s+(?:bad|terrible|awful|sick|ill|unwell|rough)",
+                r"not\s++feeling\s++(?:well|good|great|ok|okay)",
+                r"not\s++well",
+                r"feel(?:ing)?\s++(?:bad|terrible|awful|sick|ill|unwell|rough)",
                 r"vomit(?:ing)?",
-                r"throwing\s+up",
-                r"food\s+poisoning",
-                r"(?:can'?t|cannot|can\s+not|won'?t|unable\s+to|not\s+able\s+to)\s+"
-                r"(?:be\s+able\s+to\s+)?(?:come|make\s+it)",
-                r"not\s+coming\s+in",
-                r"call(?:ing)?\s+in",
-                r"out\s+sick",
+                r"throwing\s++up",
+                r"food\s++poisoning",
+                r"(?:can'?t|cannot|can\s++not|won'?t|unable\s++to|not\s++able\s++to)\s++"
+                r"(?:be\s++able\s++to\s++)?(?:come|make\s++it)",
+                r"not\s++coming\s++in",
+                r"call(?:ing)?\s++in",
+                r"out\s++sick",
             ),
             _zh(
                 "病假 生病 病了 不舒服 身體不適 身体不适 發燒 发烧 感冒 頭痛 头痛 頭疼 头疼 肚子痛"
@@ -861,11 +868,11 @@ _ACTION_PATTERNS: tuple[tuple[Intent, re.Pattern[str]], ...] = (
             _w(
                 *["leave", "vacation", "pto"],
                 r"holidays?",
-                r"days?\s+off",
-                r"time\s+off",
-                r"off\s+work",
+                r"days?\s++off",
+                r"time\s++off",
+                r"off\s++work",
                 r"take(?![a-z0-9])[^.?!\n]{0,40}?(?<![a-z0-9])off",
-                r"(?:need|want|like|request|book|have|get|ask\s+for|put\s+in\s+for)(?![a-z0-9])"
+                r"(?:need|want|like|request|book|have|get|ask\s++for|put\s++in\s++for)(?![a-z0-9])"
                 r"[^.?!\n]{0,30}?(?<![a-z0-9])off",
             ),
             _zh(
@@ -881,7 +888,7 @@ _ACTION_PATTERNS: tuple[tuple[Intent, re.Pattern[str]], ...] = (
                 r"swap(?:s|ped|ping)?",
                 r"switch(?:es|ing)?",
                 *["trade", "trading", "exchange"],
-                r"change\s+shifts?",
+                r"change\s++shifts?",
             ),
             _zh("換班 换班 調班 调班 交換 交换 互換 互换 對調 对调 調換 调换 換 换"),
         ),
@@ -890,19 +897,19 @@ _ACTION_PATTERNS: tuple[tuple[Intent, re.Pattern[str]], ...] = (
         "giveaway",
         _intent_pattern(
             _w(
-                r"give\s*-?\s*away",
+                r"give\s*+-?\s*+away",
                 "giveaway",
-                r"give(?:s|ing)?(?!\s+me(?![a-z]))",
+                r"give(?:s|ing)?(?!\s++me(?![a-z]))",
                 r"cover(?:ing|s)?",
-                r"fill\s+in",
-                r"take\s+over",
-                r"hand\s+over",
+                r"fill\s++in",
+                r"take\s++over",
+                r"hand\s++over",
                 r"offer(?:ing)?",
-                r"takes?\s+my",
+                r"takes?\s++my",
                 r"(?:some\s?one|any\s?one|somebody|anybody)(?![a-z0-9])[^.?!\n]{0,30}?"
-                r"(?<![a-z0-9])(?:take|cover|work|do|pick\s+up)",
-                r"who\s+(?:can|could|will|would|wants?\s+to)\s+(?:take|cover|work|do|pick\s+up)",
-                r"need\s+(?:a\s+)?cover",
+                r"(?<![a-z0-9])(?:take|cover|work|do|pick\s++up)",
+                r"who\s++(?:can|could|will|would|wants?\s++to)\s++(?:take|cover|work|do|pick\s++up)",
+                r"need\s++(?:a\s++)?cover",
             ),
             _zh(
                 "代班 代我 幫我代 帮我代 幫我上 帮我上 幫我頂 帮我顶 頂班 顶班 讓出 让出 送出 轉讓"
@@ -917,13 +924,13 @@ _ACTION_PATTERNS: tuple[tuple[Intent, re.Pattern[str]], ...] = (
         _intent_pattern(
             _w(
                 r"declin(?:e|es|ed|ing)",
-                r"(?:don'?t|do\s+not|won'?t|will\s+not|not|no|can'?t|cannot)\s+"
-                r"(?:want\s+to\s+)?accept",
-                r"pass\s+on",
-                r"no\s+thanks",
-                r"turn\s+down",
+                r"(?:don'?t|do\s++not|won'?t|will\s++not|not|no|can'?t|cannot)\s++"
+                r"(?:want\s++to\s++)?accept",
+                r"pass\s++on",
+                r"no\s++thanks",
+                r"turn\s++down",
             ),
-            _zh("不接受 婉拒 謝絕 谢绝 不願意 不愿意"),
+            _zh("不接受 婉拒 謝絕 谢绝 不願意 不愿意 不想換 不想换 不換了 不换了 不要換 不要换"),
         ),
     ),
     (
@@ -961,7 +968,7 @@ _ACTION_PATTERNS: tuple[tuple[Intent, re.Pattern[str]], ...] = (
     (
         "accept",
         _intent_pattern(
-            _w(r"accept(?:s|ed|ing)?", r"agree[ds]?", r"i'?m\s+in"),
+            _w(r"accept(?:s|ed|ing)?", r"agree[ds]?", r"i'?m\s++in"),
             _zh("接受 願意換 愿意换"),
         ),
     ),
@@ -974,11 +981,11 @@ _ACTION_PATTERNS: tuple[tuple[Intent, re.Pattern[str]], ...] = (
                 "took",
                 r"claim(?:ed|ing)?",
                 "grab",
-                r"pick(?:ing)?\s+(?:it\s+)?up",
-                r"i\s+can\s+(?:do|work|cover)",
-                r"i'?ll\s+(?:do|work|cover)",
+                r"pick(?:ing)?\s++(?:it\s++)?up",
+                r"i\s++can\s++(?:do|work|cover)",
+                r"i'?ll\s++(?:do|work|cover)",
             ),
-            "接(?=\\s*[\ue002\ue000#0-9第這这那下手班])|"
+            "接(?=\\s*+[\ue002\ue000#0-9第這这那下手班])|"
             + _zh("認領 认领 領取 领取 我來上 我来上 我可以上 我來代 我来代 我可以代")
             + "|我可以(?:幫|帮)",
         ),
@@ -995,13 +1002,13 @@ _INFO_PATTERNS: tuple[tuple[Intent, re.Pattern[str]], ...] = (
         _intent_pattern(
             _w(
                 *["pending", "waiting", "awaiting", "inbox", "outstanding"],
-                r"to\s+approve",
-                r"to\s+review",
-                r"needs?\s+(?:my\s+)?(?:approval|review|attention|action|decision)",
-                r"open\s+requests?",
-                r"requests?\s+for\s+me",
-                r"anything\s+for\s+me",
-                r"my\s+approvals?",
+                r"to\s++approve",
+                r"to\s++review",
+                r"needs?\s++(?:my\s++)?(?:approval|review|attention|action|decision)",
+                r"open\s++requests?",
+                r"requests?\s++for\s++me",
+                r"anything\s++for\s++me",
+                r"my\s++approvals?",
             ),
             _zh(
                 "待審 待审 待處理 待处理 待批 待核 待簽 待签 待辦 待办 待確認 待确认 等我 需要我"
@@ -1018,10 +1025,10 @@ _INFO_PATTERNS: tuple[tuple[Intent, re.Pattern[str]], ...] = (
                 r"over[\s-]?staffed",
                 r"short[\s-]?staffed",
                 r"short[\s-]?handed",
-                r"enough\s+(?:people|agents|staff|cover|coverage|bodies|hands)",
+                r"enough\s++(?:people|agents|staff|cover|coverage|bodies|hands)",
                 r"head\s?count",
-                r"service\s+level",
-                r"how\s+many\s+(?:people|agents|staff)",
+                r"service\s++level",
+                r"how\s++many\s++(?:people|agents|staff)",
                 r"gaps?",
             ),
             _zh(
@@ -1035,15 +1042,16 @@ _INFO_PATTERNS: tuple[tuple[Intent, re.Pattern[str]], ...] = (
         _intent_pattern(
             _w(
                 "mine",
-                r"my\s+(?:shifts?|schedule|roster|rota|requests?|hours|week|calendar|timetable)",
-                r"when\s+(?:am|do)\s+i\s+(?:work|working|on)",
-                r"am\s+i\s+(?:working|on|scheduled|in)",
-                r"do\s+i\s+(?:work|have\s+(?:a\s+)?shifts?)",
-                r"my\s+upcoming",
+                r"my\s++(?:shifts?|schedule|roster|rota|requests?|hours|week|calendar|timetable)",
+                r"when\s++(?:am|do)\s++i\s++(?:work|working|on)",
+                r"am\s++i\s++(?:working|on|scheduled|in)",
+                r"do\s++i\s++(?:work|have\s++(?:a\s++)?shifts?)",
+                r"my\s++upcoming",
             ),
-            _zh("我的班 我的排班 我的申請 我的申请 我的假 我上什麼班 我上什么班")
-            + "|我(?:什麼時候|什么时候|哪天|哪幾天|哪几天|何時|何时|幾點|几点|幾號|几号)上班"
-            "|我有(?:沒有|没有)?班",
+            _zh("我的班 我的排班 我的申請 我的申请 我的假")
+            + "|我[^,。?!]{0,6}?(?:(?:"
+            + _zh("什麼時候 什么时候 哪天 哪幾天 哪几天 何時 何时 幾點 几点 幾號 几号")
+            + ")上班|有(?:沒有|没有|什麼|什么|哪些)?班|上什麼班|上什么班)",
         ),
     ),
     (
@@ -1051,10 +1059,10 @@ _INFO_PATTERNS: tuple[tuple[Intent, re.Pattern[str]], ...] = (
         _intent_pattern(
             _w(
                 *["roster", "schedule", "rota"],
-                r"who\s+works",
-                r"who(?:'?s|\s+is|\s+are)\s+on",
-                r"working\s+(?:today|tomorrow|\ue000)",
-                r"shifts?\s+(?:for|on)",
+                r"who\s++works",
+                r"who(?:'?s|\s++is|\s++are)\s++on",
+                r"working\s++(?:today|tomorrow|\ue000)",
+                r"shifts?\s++(?:for|on)",
                 r"line-?up",
             ),
             _zh("班表 排班 值班表 輪班 轮班 上班的人 誰上班 谁上班 有誰 有谁")
@@ -1066,8 +1074,8 @@ _INFO_PATTERNS: tuple[tuple[Intent, re.Pattern[str]], ...] = (
         _intent_pattern(
             _w(
                 *["help", "commands", "usage", "instructions", "manual", "menu", "start"],
-                r"how\s+(?:do|does|can|to)",
-                r"what\s+can\s+you\s+do",
+                r"how\s++(?:do|does|can|to)",
+                r"what\s++can\s++you\s++do",
             )
             + r"|^\?+$",
             _zh(
@@ -1080,21 +1088,21 @@ _INFO_PATTERNS: tuple[tuple[Intent, re.Pattern[str]], ...] = (
 
 
 _STRONG_ROSTER = re.compile(
-    r"(?<![a-z0-9'])who(?:'?s|\s+is|\s+are|\s+will\s+be)?\s+(?:working|on\s+leave|off|in|on\s+shift"
-    r"|on\s+duty|scheduled|at\s+work|on)(?![a-z0-9])"
+    r"(?<![a-z0-9'])who(?:'?s|\s++is|\s++are|\s++will\s++be)?\s++(?:working|on\s++leave|off|in|on\s++shift"
+    r"|on\s++duty|scheduled|at\s++work|on)(?![a-z0-9])"
     r"|(?:誰|谁|哪些人|哪位|有誰|有谁|幾個人|几个人|多少人)[^,。?!]{0,4}?"
     r"(?:上班|值班|休假|請假|请假|休息|排班|在班|有班)"
 )
 _STRONG_HELP = re.compile(
-    r"^(?:how\s+(?:do|does|can|should)\s+(?:i|we|you)|how\s+to|what\s+can\s+you\s+do)(?![a-z0-9])"
+    r"^(?:how\s++(?:do|does|can|should)\s++(?:i|we|you)|how\s++to|what\s++can\s++you\s++do)(?![a-z0-9])"
     r"|^(?:怎麼|怎么|如何)|怎麼用|怎么用"
 )
 
 _LEAD_FILLERS = re.compile(
     r"(?:(?:ok|okay|please|pls|plz|yes|yep|yeah|sure|hey|hi|hello|yo|shiftbot|bot)"
-    r"(?![a-z0-9'])[\s,.!:;~-]*)+"
+    r"(?![a-z0-9'])[\s,.!:;~-]*+)+"
 )
-_LEAD_WORD = re.compile(r"(give\s*-?\s*away|[a-z]+)(?![a-z0-9'])")
+_LEAD_WORD = re.compile(r"(give\s*+-?\s*+away|[a-z]+)(?![a-z0-9'])")
 _COMMAND_WORDS: dict[str, Intent] = {
     "swap": "swap",
     "trade": "swap",
@@ -1154,7 +1162,7 @@ def _explicit_intent(residual: str, has_id: bool) -> Intent | None:
     rest = residual[m.end() :]
     if intent is None:
         return None
-    if word == "give" and re.match(r"\s*me(?![a-z])", rest):
+    if word == "give" and re.match(r"\s*+me(?![a-z])", rest):
         return None
     if intent == "help":
         return "help" if _HELP_REST.fullmatch(rest) else None
@@ -1189,8 +1197,9 @@ def _free_intent(residual: str, has_id: bool, has_dates: bool) -> Intent:
 
 _REASON_STRIP = " \t\n,.;:!?-–—~、。()[]\"'"
 _REASON_LEAD = re.compile(
-    r"(?:off|leave|please|pls|for|because|since|as|due\s+to|reasons?|cause|coz|cuz)(?![a-z0-9])"
-    r"|請假|请假|休假|排休|特休|年假|事假|因為|因为|由於|由于|原因[是為为]?|理由[是為为]?|事由|的假",
+    r"(?:off|leave|please|pls|for|because|since|as|due\s++to|reasons?|cause|coz|cuz)(?![a-z0-9])"
+    r"|我?(?:想要|想|要|需要)?(?:請|请)?(?:休假|排休|特休|年假|事假|婚假|喪假|丧假|產假|产假|補休|补休"
+    r"|公假|假)|因為|因为|由於|由于|原因[是為为]?|理由[是為为]?|事由",
     re.IGNORECASE,
 )
 
@@ -1263,8 +1272,21 @@ def _question(problem: _Problem, lang: Lang, simplified: bool) -> str:
 # Entry points
 
 
-def _mask(work: str, start: int, end: int, mark: str) -> str:
-    return work[:start] + mark * (end - start) + work[end:]
+def _mask(text: str, spans: list[tuple[int, int]], mark: str) -> str:
+    """Replace every ``(start, end)`` span of ``text`` by ``mark``, keeping its length."""
+    if not spans:
+        return text
+    pieces: list[str] = []
+    pos = 0
+    for start, end in sorted(spans):
+        start = max(start, pos)
+        if end <= start:
+            continue
+        pieces.append(text[pos:start])
+        pieces.append(mark * (end - start))
+        pos = end
+    pieces.append(text[pos:])
+    return "".join(pieces)
 
 
 def _parse(text: str, today: date) -> ParsedMessage:
@@ -1285,38 +1307,40 @@ def _parse(text: str, today: date) -> ParsedMessage:
             work = word.ljust(width) + work[slash.end() :]
         else:
             unknown_command = True
-            work = _mask(work, 0, slash.end(), " ")
+            work = _mask(work, [(0, slash.end())], " ")
         if not work.strip():
             intent: Intent = "unknown" if unknown_command else "help"
             return ParsedMessage(intent, (), (), None, lang=lang)
 
-    for m in _NOISE.finditer(work):
-        work = _mask(work, m.start(), m.end(), " ")
+    work = _mask(work, [m.span() for m in _NOISE.finditer(work)], " ")
 
     users: list[str] = []
     for pattern in (_SLACK_MENTION, _PLAIN_MENTION):
-        for m in pattern.finditer(work):
+        found = list(pattern.finditer(work))
+        for m in found:
             user = norm[m.start(1) : m.end(1)]
             if user not in users:
                 users.append(user)
-            work = _mask(work, m.start(), m.end(), _USER_MARK)
+        work = _mask(work, [m.span() for m in found], _USER_MARK)
 
-    for m in _TIME.finditer(work):
-        work = _mask(work, m.start(), m.end(), " ")
+    work = _mask(work, [m.span() for m in _TIME.finditer(work)], " ")
 
     id_spans: list[tuple[int, int, int]] = []
     for pattern in _ID_PATTERNS:
-        for m in pattern.finditer(work):
-            start, end = m.start(1), m.end(2) if m[2] else m.end(1)
-            if m[0].startswith("#"):
-                start = m.start()
-            id_spans.append((start, end, int(m[1])))
-            work = _mask(work, start, end, _ID_MARK)
+        found_ids = [
+            (
+                m.start() if m[0].startswith("#") else m.start(1),
+                m.end(2) if m[2] else m.end(1),
+                m[1],
+            )
+            for m in pattern.finditer(work)
+        ]
+        id_spans.extend((start, end, int(number)) for start, end, number in found_ids)
+        work = _mask(work, [(start, end) for start, end, _ in found_ids], _ID_MARK)
     id_spans.sort()
 
     date_result = _extract_dates(work, norm, today)
-    for start, end in date_result.spans:
-        work = _mask(work, start, end, _DATE_MARK)
+    work = _mask(work, list(date_result.spans), _DATE_MARK)
 
     residual = re.sub("\ue000+", " \ue000 ", work)
     residual = re.sub("\ue001+", " \ue001 ", residual)
@@ -1340,7 +1364,7 @@ def _parse(text: str, today: date) -> ParsedMessage:
         if bare is not None:
             id_spans.append((bare.start(1), bare.end(2) if bare[2] else bare.end(1), int(bare[1])))
         if id_spans:
-            start, end, value = id_spans[0]
+            _, end, value = id_spans[0]
             id_end = end
             if value > MAX_REQUEST_ID:
                 problem = problem or _Problem("bad_id", f"#{value}")

@@ -363,6 +363,27 @@ def test_a_dst_change_does_not_move_tomorrow() -> None:
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "9:00 " * 12000,
+        "req " + " " * 60000,
+        "a" * 60000,
+        "<#" * 30000,
+        "下" + " " * 60000 + "x",
+        "1 " * 30000,
+        "dec 24 - " * 6000,
+        "@a " * 20000,
+        "take " + "x" * 60000 + " off",
+    ],
+    ids=["times", "spaces", "letters", "slack-open", "zh-space", "numbers", "ranges", "at", "take"],
+)
+@pytest.mark.timeout(60)
+def test_long_hostile_messages_get_an_answer_instead_of_hanging(text: str) -> None:
+    parsed = parse(text, WED, TAIPEI)
+    assert parsed.intent in INTENTS
+
+
+@pytest.mark.parametrize(
     ("token", "expected"),
     [
         ("Dec 24", date(2026, 12, 24)),

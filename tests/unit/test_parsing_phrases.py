@@ -265,6 +265,36 @@ PHRASES = [
     case("free-staffing-gaps", "staffing gaps on dec 24", "staffing", ("2026-12-24",)),
     case("free-needs-approval", "any requests that need my approval", "pending"),
     case("free-what-can-you-do", "what can you do", "help"),
+    case(
+        "free-request-leave-range",
+        "I'd like to request leave from Dec 24 to Dec 26 for a family trip",
+        "leave",
+        ("2026-12-24", "2026-12-26"),
+        reason="a family trip",
+        is_range=True,
+    ),
+    case(
+        "free-give-to-user", "give my friday shift to @bob", "giveaway", ("2026-11-27",), ("bob",)
+    ),
+    case(
+        "free-swap-mention-first",
+        "@amy would you swap your monday with my tuesday?",
+        "swap",
+        ("2026-11-30", "2026-12-01"),
+        ("amy",),
+    ),
+    case("free-i-can-cover-id", "i can cover #14", "take", request_id=14),
+    case(
+        "free-deny-because",
+        "deny #5 because we are short staffed",
+        "deny",
+        request_id=5,
+        reason="we are short staffed",
+    ),
+    case("free-whos-on", "who's on tomorrow", "roster", ("2026-11-26",)),
+    case(
+        "free-enough-coverage", "is there enough coverage on dec 24?", "staffing", ("2026-12-24",)
+    ),
     case("free-greeting", "hi", "unknown"),
     case("free-thanks", "thanks!", "unknown"),
     case("free-nonsense", "lorem ipsum dolor", "unknown"),
@@ -450,6 +480,14 @@ PHRASES = [
     case("zh-staffing-next-week", "下週人力夠不夠", "staffing"),
     case("zh-help-how-swap", "怎麼換班", "help"),
     case("zh-my-friday-swap", "我週五的班可以跟@bob換嗎", "swap", ("2026-11-27",), ("bob",)),
+    case("zh-approve-zhunjia", "准假 5", "approve", request_id=5),
+    case("zh-decline-changed-mind", "我不想换了 #8", "decline", request_id=8),
+    case("zh-mine-this-week", "我這禮拜有什麼班", "mine"),
+    case("zh-leave-want", "明天想請假", "leave", ("2026-11-26",)),
+    case("zh-leave-slash-date", "12/24 請特休", "leave", ("2026-12-24",)),
+    case("zh-sick-cannot-come", "我身體不舒服，今天沒辦法上班", "sick", ("2026-11-25",)),
+    case("zh-swap-anyone", "有人可以跟我换12月24号的班吗", "swap", ("2026-12-24",)),
+    case("zh-giveaway-bare-day", "12號我不行，有人可以幫我嗎", "giveaway", ("2026-12-12",)),
     case("mixed-swap", "swap 週五 with @bob", "swap", ("2026-11-27",), ("bob",)),
     case(
         "zh-relative-range",
