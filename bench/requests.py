@@ -11,11 +11,11 @@ PostgreSQL schema (dropped at the end; skipped with the reason when unreachable)
 
 Measured, per database:
 
-* validation of ~300 varied swap / give-away requests, built the way the request service
-  builds them: ``planner.rules.validate`` alone ("rules only"), ``Scope.context`` (the roster
-  window, leave and demand read from the database) and both together;
-* the end-to-end ``request_swap`` / ``request_giveaway`` service calls for the same requests
-  (refusals included: a refusal is a normal answer);
+* validation of ~300 varied swap / give-away / leave requests, built the way the request
+  service builds them: ``planner.rules.validate`` alone ("rules only"), ``Scope.context``
+  (the roster window, leave and demand read from the database) and both together;
+* the end-to-end ``request_swap`` / ``request_giveaway`` / ``request_leave`` service calls
+  for the same requests (refusals included: a refusal is a normal answer);
 * approvals per second: N swaps that pass every rule are created, accepted by the
   colleague and then approved by a lead (each approval re-validates and applies the swap).
 
@@ -52,8 +52,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.services import requests as svc
 from bot.services.errors import DomainError, RulesBroken
+from planner.model import Leave, Window
 from planner.model import Shift as PlanShift
-from planner.model import Window
 from planner.rules import RosterChange, validate
 from planner.staffing import coverage, required_agents
 from storage import repository as repo
@@ -88,14 +88,16 @@ Kind = Literal[
     "swap_other_day",
     "giveaway_to",
     "giveaway_open",
+    "leave",
 ]
 KIND_WEIGHTS: dict[Kind, float] = {
-    "swap_same": 0.25,
-    "swap_early_late": 0.15,
-    "swap_other_skill": 0.10,
-    "swap_other_day": 0.15,
-    "giveaway_to": 0.15,
-    "giveaway_open": 0.20,
+    "swap_same": 0.20,
+    "swap_early_late": 0.12,
+    "swap_other_skill": 0.08,
+    "swap_other_day": 0.12,
+    "giveaway_to": 0.13,
+    "giveaway_open": 0.15,
+    "leave": 0.20,
 }
 
 
@@ -277,10 +279,15 @@ class Ask:
     day: date
     counterpart: str | None = None
     other_day: date | None = None
+    last: date | None = None  # of a leave
 
     @property
     def is_swap(self) -> bool:
         return self.kind.startswith("swap")
+
+    @property
+    def is_leave(self) -> bool:
+        return self.kind == "leave"
 
 
 def _request_days(team: Team) -> list[date]:
@@ -341,6 +348,9 @@ def make_asks(team: Team, count: int, rng: random.Random) -> list[Ask]:
                 and mine.skill in skills_of[a.agent_id]
             ]
             ask = Ask(kind, me.agent_id, day, rng.choice(off)) if off else None
+        elif kind == "leave":
+            last = min(day + timedelta(days=rng.choice((0, 0, 1, 2))), days[-1])
+            ask = Ask(kind, me.agent_id, day, last=last)
         else:
             ask = Ask(kind, me.agent_id, day)
         if ask is not None:
@@ -349,9 +359,25 @@ def make_asks(team: Team, count: int, rng: random.Random) -> list[Ask]:
 
 
 def build_change(scope: svc.Scope, ask: Ask) -> tuple[RosterChange, list[date]] | None:
-    """The change the service would validate for ``ask`` (None when a shift is missing)."""
+    """The change the service would validate for ``ask`` (None when a shift is missing).
+
+    Mirrors ``bot.services.requests._change_for``: a swap moves both shifts, a give-away to
+    a colleague moves one, an open give-away changes nothing until taken (only ownership and
+    the cutoff are judged), a leave removes the requester's shifts on its days.
+    """
     me = scope.agent(ask.requester)
     assert me.id is not None
+    if ask.is_leave:
+        assert ask.last is not None
+        days = [ask.day + timedelta(days=i) for i in range((ask.last - ask.day).days + 1)]
+        found = [repo.shift_of(scope.session, me.id, d) for d in days]
+        change = RosterChange(
+            "leave",
+            me.agent_id,
+            remove=tuple(repo.to_plan_shift(s, me.agent_id) for s in found if s is not None),
+            leaves=tuple(Leave(me.agent_id, d) for d in days),
+        )
+        return change, days
     mine = repo.shift_of(scope.session, me.id, ask.day)
     if mine is None:
         return None
@@ -373,7 +399,7 @@ def build_change(scope: svc.Scope, ask: Ask) -> tuple[RosterChange, list[date]] 
             by_lead=by_lead,
         )
         return change, [mine.local_date, theirs.local_date]
-    add = (p1.reassigned(ask.counterpart),) if ask.counterpart else ()
+    add = (p1.reassigned(ask.counterpart),) if ask.counterpart else (p1,)
     change = RosterChange("giveaway", me.agent_id, remove=(p1,), add=add, by_lead=by_lead)
     return change, [mine.local_date]
 
@@ -448,14 +474,19 @@ def _verdict(p95_ms: float) -> str:
 
 
 def bench_services(engine: Engine, asks: Sequence[Ask]) -> None:
-    swaps: list[float] = []
-    giveaways: list[float] = []
+    times: dict[str, list[float]] = {
+        "request_swap": [],
+        "request_giveaway": [],
+        "request_leave": [],
+    }
     outcomes: Counter[str] = Counter()
     for ask in asks:
         with UnitOfWork(engine) as uow:
             t0 = time.perf_counter()
             try:
-                if ask.is_swap:
+                if ask.is_leave:
+                    svc.request_leave(uow, TEAM, ask.requester, ask.day, ask.last, "bench", NOW)
+                elif ask.is_swap:
                     assert ask.counterpart is not None
                     svc.request_swap(
                         uow, TEAM, ask.requester, ask.counterpart, ask.day, ask.other_day, NOW
@@ -468,12 +499,13 @@ def bench_services(engine: Engine, asks: Sequence[Ask]) -> None:
             except DomainError as exc:
                 verdict = f"refused ({exc.code})"
             elapsed = time.perf_counter() - t0
-        (swaps if ask.is_swap else giveaways).append(elapsed)
+        use_case = "request_leave" if ask.is_leave else "request_swap" if ask.is_swap else ""
+        times[use_case or "request_giveaway"].append(elapsed)
         outcomes[verdict] += 1
     print(f"  service calls end-to-end (one unit of work each, {len(asks)} requests)")
-    print(f"    request_swap                   {ms_stats(swaps)}")
-    print(f"    request_giveaway               {ms_stats(giveaways)}")
-    print(f"    all                            {ms_stats([*swaps, *giveaways])}")
+    for use_case, values in times.items():
+        print(f"    {use_case:<30} {ms_stats(values)}")
+    print(f"    {'all':<30} {ms_stats([t for values in times.values() for t in values])}")
     print("    outcomes: " + ", ".join(f"{k} {v}" for k, v in outcomes.most_common()))
 
 
