@@ -62,6 +62,7 @@ from storage.importers import import_agents, import_shifts, import_teams, import
 from storage.unit_of_work import UnitOfWork
 
 TEAM = "bench-hotline"
+ROSTER_MARGIN_DAYS = 16
 TZ = ZoneInfo("Asia/Taipei")
 SKILLS: tuple[str, ...] = ("cards", "loans", "wealth")
 SKILL_WEIGHTS = (0.60, 0.25, 0.15)
@@ -292,8 +293,9 @@ class Ask:
 
 def _request_days(team: Team) -> list[date]:
     today = NOW.astimezone(TZ).date()
-    # leave CONTEXT_MARGIN_DAYS of roster after the last day asked about
-    last = team.days[-1] - timedelta(days=svc.CONTEXT_MARGIN_DAYS)
+    # leave a rules context's margin (an ISO week and the consecutive-days rule) of roster
+    # after the last day asked about
+    last = team.days[-1] - timedelta(days=ROSTER_MARGIN_DAYS)
     return [d for d in team.days if today < d <= max(last, today + timedelta(days=1))]
 
 
@@ -441,7 +443,9 @@ def bench_validation(engine: Engine, asks: Sequence[Ask]) -> None:
                 continue
             change, days = built
             t2 = time.perf_counter()
-            ctx = scope.context(NOW, days)
+            people = {s.agent_id for s in (*change.remove, *change.add)}
+            people |= {leave.agent_id for leave in change.leaves} | {change.requester}
+            ctx = scope.context(NOW, days, agents=people)
             t3 = time.perf_counter()
             violations = validate(change, ctx)
             t4 = time.perf_counter()

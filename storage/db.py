@@ -37,10 +37,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+READ_ONLY = "shiftbot_read_only"
+
+
 def _sqlite_begin(conn: Any) -> None:
-    # pysqlite's own transaction handling defers BEGIN; take the write lock up front
-    # so a compare-and-set never fails half-way with "database is locked".
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # pysqlite's own transaction handling defers BEGIN; a writing unit of work takes the
+    # write lock up front so a compare-and-set never fails half-way with "database is
+    # locked". Read-only units of work read a snapshot without taking it.
+    if conn.get_execution_options().get(READ_ONLY):
+        conn.exec_driver_sql("BEGIN")
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:

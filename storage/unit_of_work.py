@@ -7,17 +7,20 @@ from types import TracebackType
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from storage.db import READ_ONLY
+
 
 class UnitOfWork:
-    """Open a session for one use case.
+    """Open a session for one use case (``read_only`` for look-ups that never write).
 
     ``with UnitOfWork(engine) as uow: …; uow.commit()`` — leaving the block without
     ``commit()`` (or through an exception) rolls everything back, so nothing is
     half-written.
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
         self.engine = engine
+        self.read_only = read_only
         self._session: Session | None = None
 
     @property
@@ -31,7 +34,8 @@ class UnitOfWork:
         return self.engine.dialect.name
 
     def __enter__(self) -> UnitOfWork:
-        self._session = Session(self.engine, expire_on_commit=False)
+        bind = self.engine.execution_options(**{READ_ONLY: True}) if self.read_only else self.engine
+        self._session = Session(bind, expire_on_commit=False)
         return self
 
     def __exit__(
@@ -48,6 +52,8 @@ class UnitOfWork:
             self._session = None
 
     def commit(self) -> None:
+        if self.read_only:
+            raise RuntimeError("a read-only unit of work cannot commit")
         self.session.commit()
 
     def rollback(self) -> None:

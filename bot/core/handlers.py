@@ -210,13 +210,19 @@ def notices_of(outcome: Outcome, lang: str) -> tuple[Outgoing, ...]:
 class ChatCore:
     """Turns one incoming message into one reply (plus notices), whatever the transport."""
 
-    def __init__(self, uow_factory: UowFactory, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        uow_factory: UowFactory,
+        clock: Clock | None = None,
+        read_factory: UowFactory | None = None,
+    ) -> None:
         self.uow = uow_factory
+        self.read = read_factory or uow_factory
         self.clock = clock or (lambda: datetime.now(UTC))
 
     def handle(self, msg: Incoming) -> Reply:
         now = msg.now or self.clock()
-        with self.uow() as uow:
+        with self.read() as uow:
             tz_name = directory.team_timezone(uow, msg.team)
         if tz_name is None:
             return Reply(f"Unknown team {msg.team!r}.", ok=False)
@@ -242,7 +248,7 @@ class ChatCore:
         if len(parsed.users) <= index:
             return None
         token = parsed.users[index]
-        with self.uow() as uow:
+        with self.read() as uow:
             found = directory.resolve_mention(uow, msg.team, token)
         if found is None:
             raise svc.UnknownAgent(f"there is no agent @{token} in team {msg.team}")
@@ -263,7 +269,7 @@ def _day(parsed: ParsedMessage, now: datetime, tz: ZoneInfo, index: int = 0) -> 
 
 
 def _tz(core: ChatCore, team: str) -> ZoneInfo:
-    with core.uow() as uow:
+    with core.read() as uow:
         name = directory.team_timezone(uow, team)
     return ZoneInfo(name or "UTC")
 
@@ -508,7 +514,7 @@ def handle_roster(core: ChatCore, msg: Incoming, parsed: ParsedMessage, now: dat
     lang = parsed.lang
     tz = _tz(core, msg.team)
     day = parsed.dates[0] if parsed.dates else now.astimezone(tz).date()
-    with core.uow() as uow:
+    with core.read() as uow:
         rd = roster.roster_day(uow, msg.team, day)
     groups: dict[str, list[str]] = {}
     for person, shift in rd.shifts:
@@ -537,7 +543,7 @@ def handle_staffing(core: ChatCore, msg: Incoming, parsed: ParsedMessage, now: d
     lang = parsed.lang
     tz = _tz(core, msg.team)
     day = parsed.dates[0] if parsed.dates else now.astimezone(tz).date()
-    with core.uow() as uow:
+    with core.read() as uow:
         sd = roster.staffing_day(uow, msg.team, day)
     return Reply(staffing_text(sd, lang))
 

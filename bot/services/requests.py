@@ -47,7 +47,6 @@ from storage.unit_of_work import UnitOfWork
 
 PENDING = ("pending_counterpart", "pending_lead", "open")
 FINAL = ("approved", "denied", "declined", "cancelled", "expired")
-CONTEXT_MARGIN_DAYS = 14
 MAX_LEAVE_DAYS = 31
 
 
@@ -138,21 +137,51 @@ class Scope:
     # -- rules context -------------------------------------------------------------------
 
     def context(
-        self, now: datetime, days: Iterable[date], *, with_demand: bool = True
+        self,
+        now: datetime,
+        days: Iterable[date],
+        *,
+        agents: Iterable[str] | None = None,
+        with_demand: bool = True,
     ) -> RosterContext:
+        """What the rules need around ``days``.
+
+        The roster holds the ISO weeks of ``days`` and ``max_consecutive_days + 2`` days
+        on each side, for ``agents`` only when given (the people whose shifts change), plus
+        every shift on the days that have demand, for the staffing rule.
+        """
         days = sorted(set(days)) or [self.today(now)]
-        first = days[0] - timedelta(days=CONTEXT_MARGIN_DAYS)
-        last = days[-1] + timedelta(days=CONTEXT_MARGIN_DAYS)
+        rules = repo.team_rules(self.team)
+        margin = timedelta(days=rules.max_consecutive_days + 2)
+        first = days[0] - timedelta(days=days[0].weekday()) - margin
+        last = days[-1] + timedelta(days=6 - days[-1].weekday()) + margin
         demand = _demand_for_days(self.session, self.team, days) if with_demand else None
+        if demand is not None and not demand.interval_starts:
+            demand = None
+        if agents is None:
+            shifts = repo.roster_window(self.session, self.team_id, first, last)
+        else:
+            wanted = set(agents)
+            pks = [a.id for a in self.agents.values() if a.agent_id in wanted and a.id]
+            shifts = repo.roster_window(self.session, self.team_id, first, last, pks)
+            if demand is not None:
+                seen = {s.id for s in shifts}
+                for day in days:
+                    for shift in repo.roster_window(
+                        self.session, self.team_id, day - timedelta(days=1), day
+                    ):
+                        if shift.id not in seen:
+                            seen.add(shift.id)
+                            shifts.append(shift)
         return RosterContext(
             tz=self.tz,
-            rules=repo.team_rules(self.team),
+            rules=rules,
             target=repo.team_target(self.team),
             agents={a.agent_id: repo.agent_info(a) for a in self.agents.values()},
-            shifts=tuple(repo.roster_window(self.session, self.team_id, first, last)),
+            shifts=tuple(shifts),
             leaves=tuple(repo.approved_leaves(self.session, self.team_id, first, last)),
             now=now,
-            demand=demand if demand is not None and demand.interval_starts else None,
+            demand=demand,
         )
 
     def audit(
@@ -438,7 +467,8 @@ def _check(
     change, problems, days = _change_for(scope, req, shifts, by_lead=by_lead)
     if problems:
         return problems, shifts
-    ctx = scope.context(now, days)
+    involved = [scope.by_pk(pk) for pk in (req.requester_pk, req.counterpart_pk, req.taker_pk)]
+    ctx = scope.context(now, days, agents=[a.agent_id for a in involved if a is not None])
     violations = validate(change, ctx)
     if req.kind == "sick":
         violations = [v for v in violations if v.rule != "staffing"]
@@ -504,7 +534,8 @@ def _cover_for(
     scope: Scope, shift: Shift, now: datetime, exclude: Iterable[str]
 ) -> list[CoverCandidate]:
     plan = repo.to_plan_shift(shift, "")
-    ctx = scope.context(now, [shift.local_date], with_demand=False)
+    able = [a.agent_id for a in scope.agents.values() if shift.skill in a.skill_set]
+    ctx = scope.context(now, [shift.local_date], agents=able, with_demand=False)
     return suggest_cover(plan, ctx, exclude=exclude, limit=5)
 
 

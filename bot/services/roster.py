@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 
 from bot.services.requests import Scope, _demand_for_days
 from bot.services.views import Person, ShiftView
+from planner.staffing import interval_table, weighted_service_level
 from storage import repository as repo
 from storage.unit_of_work import UnitOfWork
 
@@ -107,8 +108,6 @@ def _was_sick(scope: Scope, shift_id: int | None) -> bool:
 
 def staffing_day(uow: UnitOfWork, team: str, day: date) -> StaffingDay:
     """Required vs scheduled agents per interval and skill, with projected service level."""
-    from planner.staffing import interval_table, weighted_service_level
-
     scope = Scope.load(uow.session, team)
     demand = _demand_for_days(scope.session, scope.team, [day])
     roster = [
