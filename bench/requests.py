@@ -445,7 +445,7 @@ def bench_validation(engine: Engine, asks: Sequence[Ask]) -> None:
             t2 = time.perf_counter()
             people = {s.agent_id for s in (*change.remove, *change.add)}
             people |= {leave.agent_id for leave in change.leaves} | {change.requester}
-            ctx = scope.context(NOW, days, agents=people)
+            ctx = scope.context(NOW, days, agents=people, with_demand=ask.is_leave)
             t3 = time.perf_counter()
             violations = validate(change, ctx)
             t4 = time.perf_counter()

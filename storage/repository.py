@@ -294,30 +294,33 @@ def demand_for_day(session: Session, team: Team, day: date, skills: Iterable[str
     assert team.id is not None
     tz = team_zone(team)
     start, end = local_day_bounds(day, tz)
-    rows = session.exec(
-        select(Volume).where(
-            Volume.team_id == team.id,
+    rows = session.execute(
+        sa_select(
+            col(Volume.skill),
+            col(Volume.interval_start),
+            col(Volume.calls),
+            col(Volume.aht_seconds),
+            col(Volume.source),
+        ).where(
+            col(Volume.team_id) == team.id,
             col(Volume.interval_start) >= start,
             col(Volume.interval_start) < end,
         )
     ).all()
     rank = {"actual": 0, "user": 1, "model": 2}
-    best: dict[tuple[str, datetime], Volume] = {}
-    for row in rows:
-        key = (row.skill, row.interval_start)
-        if key not in best or rank.get(row.source, 9) < rank.get(best[key].source, 9):
-            best[key] = row
+    best: dict[tuple[str, datetime], tuple[float, float, int]] = {}
+    for skill, instant, n_calls, aht_s, source in rows:
+        key = (skill, instant)
+        level = rank.get(source, 9)
+        if key not in best or level < best[key][2]:
+            best[key] = (n_calls, aht_s, level)
     skill_list = sorted(set(skills) | {k[0] for k in best})
     instants = sorted({k[1] for k in best})
     calls: dict[str, tuple[float, ...]] = {}
     aht: dict[str, tuple[float, ...]] = {}
     for skill in skill_list:
-        calls[skill] = tuple(
-            best[(skill, t)].calls if (skill, t) in best else 0.0 for t in instants
-        )
-        aht[skill] = tuple(
-            best[(skill, t)].aht_seconds if (skill, t) in best else 0.0 for t in instants
-        )
+        calls[skill] = tuple(best[(skill, t)][0] if (skill, t) in best else 0.0 for t in instants)
+        aht[skill] = tuple(best[(skill, t)][1] if (skill, t) in best else 0.0 for t in instants)
     return Demand(
         interval_starts=tuple(instants),
         interval_seconds=team.interval_minutes * 60,

@@ -147,15 +147,16 @@ class Scope:
         """What the rules need around ``days``.
 
         The roster holds the ISO weeks of ``days`` and ``max_consecutive_days + 2`` days
-        on each side, for ``agents`` only when given (the people whose shifts change), plus
+        around them, for ``agents`` only when given (the people whose shifts change), plus
         every shift on the days that have demand, for the staffing rule.
         """
         days = sorted(set(days)) or [self.today(now)]
         rules = repo.team_rules(self.team)
         margin = timedelta(days=rules.max_consecutive_days + 2)
-        first = days[0] - timedelta(days=days[0].weekday()) - margin
-        last = days[-1] + timedelta(days=6 - days[-1].weekday()) + margin
-        demand = _demand_for_days(self.session, self.team, days) if with_demand else None
+        first = min(days[0] - timedelta(days=days[0].weekday()), days[0] - margin)
+        last = max(days[-1] + timedelta(days=6 - days[-1].weekday()), days[-1] + margin)
+        skills = sorted({k for a in self.agents.values() for k in a.skill_set})
+        demand = _demand_for_days(self.session, self.team, days, skills) if with_demand else None
         if demand is not None and not demand.interval_starts:
             demand = None
         if agents is None:
@@ -211,8 +212,11 @@ def _shift(session: Session, shift_id: int | None) -> Shift | None:
     return None if shift_id is None else session.get(Shift, shift_id)
 
 
-def _demand_for_days(session: Session, team: Team, days: Sequence[date]) -> Demand:
-    skills = repo.team_skills(session, team.id) if team.id is not None else []
+def _demand_for_days(
+    session: Session, team: Team, days: Sequence[date], skills: Sequence[str] | None = None
+) -> Demand:
+    if skills is None:
+        skills = repo.team_skills(session, team.id) if team.id is not None else []
     parts = [repo.demand_for_day(session, team, d, skills) for d in days]
     starts: list[datetime] = []
     calls: dict[str, list[float]] = {s: [] for s in skills}
@@ -468,7 +472,14 @@ def _check(
     if problems:
         return problems, shifts
     involved = [scope.by_pk(pk) for pk in (req.requester_pk, req.counterpart_pk, req.taker_pk)]
-    ctx = scope.context(now, days, agents=[a.agent_id for a in involved if a is not None])
+    # Reassigning a shift keeps its times and skill, so only leave can change coverage:
+    # the staffing rule's demand is loaded for leave alone.
+    ctx = scope.context(
+        now,
+        days,
+        agents=[a.agent_id for a in involved if a is not None],
+        with_demand=req.kind == "leave",
+    )
     violations = validate(change, ctx)
     if req.kind == "sick":
         violations = [v for v in violations if v.rule != "staffing"]
