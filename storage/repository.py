@@ -8,6 +8,7 @@ planner's plain values. State changes that must have exactly one winner are comp
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
@@ -67,6 +68,45 @@ def team_target(team: Team) -> ServiceTarget:
     )
 
 
+@dataclass(frozen=True)
+class AgentRecord:
+    """An agent as plain values: what the use cases read on every request."""
+
+    id: int
+    team_id: int
+    agent_id: str
+    name: str
+    role: str
+    skills: str
+    slack_user_id: str | None
+    telegram_user_id: int | None
+    weekly_hours: float | None
+
+    @property
+    def skill_set(self) -> frozenset[str]:
+        return frozenset(s for s in self.skills.split(";") if s)
+
+
+def agent_records(session: Session, team_id: int) -> list[AgentRecord]:
+    """The team's agents as plain values (one query, no ORM objects), by ``agent_id``."""
+    rows = session.execute(
+        sa_select(
+            col(Agent.id),
+            col(Agent.team_id),
+            col(Agent.agent_id),
+            col(Agent.name),
+            col(Agent.role),
+            col(Agent.skills),
+            col(Agent.slack_user_id),
+            col(Agent.telegram_user_id),
+            col(Agent.weekly_hours),
+        )
+        .where(col(Agent.team_id) == team_id)
+        .order_by(col(Agent.agent_id))
+    ).all()
+    return [AgentRecord(*row) for row in rows]
+
+
 def agents_of(session: Session, team_id: int) -> list[Agent]:
     return list(
         session.exec(select(Agent).where(Agent.team_id == team_id).order_by(col(Agent.agent_id)))
@@ -110,7 +150,7 @@ def agents_by_transport_id(
     return [(a, t) for a, t in session.exec(query).all()]
 
 
-def agent_info(agent: Agent) -> AgentInfo:
+def agent_info(agent: Agent | AgentRecord) -> AgentInfo:
     return AgentInfo(
         agent_id=agent.agent_id,
         name=agent.name,
@@ -425,10 +465,7 @@ def compare_and_set_status(
         .where(col(Request.id) == request_id, col(Request.status) == expected)
         .values(status=new, **values)
     )
-    won = bool(result.rowcount == 1)  # type: ignore[attr-defined]
-    if won:
-        session.expire_all()
-    return won
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def requests_of_team(

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -42,7 +43,8 @@ from planner.model import Shift as PlanShift
 from planner.rules import ChangeKind, RosterChange, RosterContext, Violation, validate
 from storage import repository as repo
 from storage.localtime import local_day_bounds
-from storage.tables import Agent, Request, Shift, Team
+from storage.repository import AgentRecord as Agent
+from storage.tables import Request, Shift, Team
 from storage.unit_of_work import UnitOfWork
 
 PENDING = ("pending_counterpart", "pending_lead", "open")
@@ -67,7 +69,7 @@ class Scope:
         team = repo.team_by_name(session, team_name)
         if team is None or team.id is None:
             raise UnknownTeam(f"unknown team {team_name!r}")
-        agents = {a.id: a for a in repo.agents_of(session, team.id) if a.id is not None}
+        agents = {a.id: a for a in repo.agent_records(session, team.id)}
         return cls(session, team, ZoneInfo(team.timezone), agents)
 
     @property
@@ -136,6 +138,10 @@ class Scope:
 
     # -- rules context -------------------------------------------------------------------
 
+    @cached_property
+    def agent_infos(self) -> dict[str, AgentInfo]:
+        return {a.agent_id: repo.agent_info(a) for a in self.agents.values()}
+
     def context(
         self,
         now: datetime,
@@ -178,7 +184,7 @@ class Scope:
             tz=self.tz,
             rules=rules,
             target=repo.team_target(self.team),
-            agents={a.agent_id: repo.agent_info(a) for a in self.agents.values()},
+            agents=self.agent_infos,
             shifts=tuple(shifts),
             leaves=tuple(repo.approved_leaves(self.session, self.team_id, first, last)),
             now=now,
@@ -513,9 +519,16 @@ def _apply(
                 f"the roster changed while #{req.id} was being decided; "
                 "nothing was applied, please try again"
             )
-        scope.session.expire_all()
-        shift = scope.session.get(Shift, shift_id)
+        shift = _fresh_shift(scope, shift_id)
         scope.audit(actor, "roster_change", req, before, _shift_state(scope, shift), now)
+
+
+def _fresh_shift(scope: Scope, shift_id: int) -> Shift:
+    """The shift as stored now (after a compare-and-set), without expiring everything else."""
+    shift = scope.session.get(Shift, shift_id)
+    assert shift is not None
+    scope.session.refresh(shift)
+    return shift
 
 
 def _shift_state(scope: Scope, shift: Shift | None) -> dict[str, object] | None:
@@ -1036,9 +1049,7 @@ def report_sick(uow: UnitOfWork, team: str, agent_id: str, day: date, now: datet
     before = _shift_state(scope, shift)
     if not repo.reassign_shift(scope.session, shift_id, agent.id, None):
         raise Conflict("your shift changed at the same moment; please try again")
-    scope.session.expire_all()
-    shift = scope.session.get(Shift, shift_id)
-    assert shift is not None
+    shift = _fresh_shift(scope, shift_id)
     req = Request(
         team_id=scope.team_id,
         kind="sick",
@@ -1104,7 +1115,3 @@ def requests_of(uow: UnitOfWork, team: str, agent_id: str, now: datetime) -> lis
 def open_shifts(uow: UnitOfWork, team: str, now: datetime) -> list[RequestView]:
     scope = Scope.load(uow.session, team)
     return [scope.view(r) for r in repo.requests_of_team(scope.session, scope.team_id, ("open",))]
-
-
-def agent_infos(scope: Scope) -> dict[str, AgentInfo]:
-    return {a.agent_id: repo.agent_info(a) for a in scope.agents.values()}

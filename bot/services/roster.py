@@ -87,9 +87,9 @@ def roster_day(uow: UnitOfWork, team: str, day: date) -> RosterDay:
         shifts.append((person, view))
     on_leave = {lv.agent_id for lv in repo.approved_leaves(scope.session, scope.team_id, day, day)}
     listed = {p.agent_id for p, _ in off}
-    for agent in scope.agents.values():
-        if agent.agent_id in on_leave and agent.agent_id not in listed:
-            off.append((Person(agent.agent_id, agent.name, agent.role), "leave"))
+    for member in scope.agents.values():
+        if member.agent_id in on_leave and member.agent_id not in listed:
+            off.append((Person(member.agent_id, member.name, member.role), "leave"))
     off.sort(key=lambda item: item[0].agent_id)
     return RosterDay(day, shifts, open_shifts, off)
 
