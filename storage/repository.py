@@ -248,6 +248,35 @@ def roster_window(
     return out
 
 
+def shift_ids_of(session: Session, agent_pk: int, first: date, last: date) -> list[int]:
+    """Ids of the agent's shifts on local dates ``first``..``last``, in time order."""
+    rows = session.execute(
+        sa_select(col(Shift.id))
+        .where(
+            col(Shift.agent_pk) == agent_pk,
+            col(Shift.local_date) >= first,
+            col(Shift.local_date) <= last,
+        )
+        .order_by(col(Shift.start_utc))
+    ).all()
+    return [shift_id for (shift_id,) in rows]
+
+
+def agents_working_between(
+    session: Session, team_id: int, start: datetime, end: datetime
+) -> set[int]:
+    """Ids of agents with a shift overlapping ``[start, end)``."""
+    rows = session.execute(
+        sa_select(col(Shift.agent_pk)).where(
+            col(Shift.team_id) == team_id,
+            col(Shift.agent_pk).is_not(None),
+            col(Shift.start_utc) < end,
+            col(Shift.end_utc) > start,
+        )
+    ).all()
+    return {pk for (pk,) in rows}
+
+
 def shift_of(session: Session, agent_pk: int, day: date) -> Shift | None:
     return session.exec(
         select(Shift)

@@ -461,10 +461,7 @@ def _days(first: date, last: date) -> list[date]:
 
 def _leave_shift_ids(scope: Scope, req: Request) -> list[int]:
     assert req.start_date is not None and req.end_date is not None
-    rows = repo.shifts_on_dates(scope.session, scope.team_id, req.start_date, req.end_date)
-    return [
-        s.id for s, a in rows if a is not None and a.id == req.requester_pk and s.id is not None
-    ]
+    return repo.shift_ids_of(scope.session, req.requester_pk, req.start_date, req.end_date)
 
 
 def _check(
@@ -558,13 +555,15 @@ def _cover_for(
     scope: Scope, shift: Shift, now: datetime, exclude: Iterable[str]
 ) -> list[CoverCandidate]:
     plan = repo.to_plan_shift(shift, "")
-    able = [a.agent_id for a in scope.agents.values() if shift.skill in a.skill_set]
+    # People already working during the shift can never cover it: leave them out before
+    # loading everyone's weeks.
+    busy = repo.agents_working_between(scope.session, scope.team_id, shift.start_utc, shift.end_utc)
+    able = [
+        a.agent_id for a in scope.agents.values() if shift.skill in a.skill_set and a.id not in busy
+    ]
+    busy_ids = [a.agent_id for a in scope.agents.values() if a.id in busy]
     ctx = scope.context(now, [shift.local_date], agents=able, with_demand=False)
-    return suggest_cover(plan, ctx, exclude=exclude, limit=5)
-
-
-def _shift_start_day(shift: Shift) -> date:
-    return shift.local_date
+    return suggest_cover(plan, ctx, exclude=[*exclude, *busy_ids], limit=5)
 
 
 def _require_future(scope: Scope, shift: Shift, now: datetime, what: str) -> None:
