@@ -66,10 +66,11 @@ TOUR: list[str] = [
 ]
 """Commands for a console tour as :data:`DEMO_AGENT`.
 
-The demo roster guarantees what they need: the agent and the partner hold the same skill and
-work the same late cards shift (14:00–22:00) tomorrow and the day after, so the swap passes
-every rule, including the 12 h cut-off at any time of today; the agent also works the day
-after tomorrow (後天), the day of the leave request.
+The demo roster guarantees what they need: the agent and the partner hold the same skill;
+tomorrow the agent works the late cards shift (14:00–22:00) and the partner the swing shift
+(12:00–20:00), and both work the late shift the day after, so the swap changes who works when
+and passes every rule, including the 12 h cut-off at any time of today; the agent also works
+the day after tomorrow (後天), the day of the leave request.
 """
 
 SERVICE_LEVEL = 0.80
@@ -267,6 +268,7 @@ _FULL_TIME_SHIFTS: tuple[_ShiftType, ...] = (
 )
 _LEAD_SHIFTS = _FULL_TIME_SHIFTS[:3]
 _LATE = _FULL_TIME_SHIFTS[-1]
+_SWING = _FULL_TIME_SHIFTS[-2]
 _PART_TIME_SHIFTS: tuple[_ShiftType, ...] = (
     _shift_type("part-early", "08:00-14:00", 30, "10:30-12:30"),
     _shift_type("part-late", "16:00-22:00", 30, "18:00-19:30"),
@@ -449,7 +451,11 @@ def _build_roster(
         options: dict[str, list[_Option]] = {}
         for person in working:
             forced = day in forced_days and person.agent_id in (DEMO_AGENT, DEMO_PARTNER)
-            options[person.agent_id] = _options(person, (_LATE,) if forced else None)
+            # Tomorrow the partner works the swing shift and the agent the late one, so the
+            # tour's swap really changes who works when; both are late the day after.
+            swing = day == today + timedelta(days=1) and person.agent_id == DEMO_PARTNER
+            kinds = (_SWING,) if swing else (_LATE,)
+            options[person.agent_id] = _options(person, kinds if forced else None)
             if not options[person.agent_id]:
                 raise RuntimeError(f"no rule-clean shift for {person.agent_id} on {day}")
         extra = next((p for p in working if day == leave_day and p.agent_id == DEMO_AGENT), None)

@@ -461,15 +461,13 @@ def handle_leave(core: ChatCore, msg: Incoming, parsed: ParsedMessage, now: date
     r = out.request
     if r.status == "approved":
         line = (
-            f"請假 #{r.id} 已自動核准：{describe(r, lang)}"
-            if lang == "zh"
-            else f"Leave #{r.id} approved: {describe(r, lang)}"
+            f"已自動核准 {describe(r, lang)}" if lang == "zh" else f"Approved {describe(r, lang)}"
         )
     else:
         line = (
-            f"已送出請假 #{r.id}：{describe(r, lang)}，等待組長核准。"
+            f"已送出 {describe(r, lang)}，等待組長核准。"
             if lang == "zh"
-            else f"Leave #{r.id} requested: {describe(r, lang)}. A lead decides next."
+            else f"Requested {describe(r, lang)}. A lead decides next."
         )
     return _outcome_reply(out, lang, [line])
 

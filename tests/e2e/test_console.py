@@ -118,7 +118,7 @@ def test_a_give_away_is_taken_by_a_colleague(team: str) -> None:
 def test_leave_over_the_daily_limit_is_refused(engine: Engine, db_url: str, tmp_path: Path) -> None:
     seed(engine, tmp_path, max_off=1)
     out = console(db_url, "cara", ["leave Dec 2", "/as lin", "approve 1", "/as eve", "12月2日請假"])
-    assert "Leave #1 requested" in out
+    assert "Requested #1 leave: Cara Wu Wed 2 Dec [waiting for a lead]. A lead decides next." in out
     assert "無法完成，違反 1 條規則" in out and "max_off_per_day:" in out
 
 

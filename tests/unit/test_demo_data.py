@@ -288,18 +288,21 @@ def test_staffing_is_mostly_met_with_a_few_gaps(demo: DemoFiles) -> None:
 # The tour ----------------------------------------------------------------------------
 
 
-def test_the_tour_pair_work_the_same_late_cards_shift_tomorrow_and_the_day_after(
+def test_the_tour_pair_work_different_cards_shifts_tomorrow_and_the_same_the_day_after(
     demo: DemoFiles, other_demo: DemoFiles
 ) -> None:
     for files in (demo, other_demo):
         first = date.fromisoformat(str(files.summary["roster_from"]))
         shifts = {(s.agent_id, s.day): s for s in roster(files)}
-        for offset in (1, 2):
-            day = first + timedelta(days=offset)
-            mine = shifts[(files.demo_agent, day)]
-            theirs = shifts[(files.demo_partner, day)]
-            assert (mine.start, mine.end, mine.skill) == (theirs.start, theirs.end, theirs.skill)
-            assert mine.start.hour >= 12
+        tomorrow = first + timedelta(days=1)
+        mine = shifts[(files.demo_agent, tomorrow)]
+        theirs = shifts[(files.demo_partner, tomorrow)]
+        assert (mine.start.hour, mine.end.hour, mine.skill) == (14, 22, "cards")
+        assert (theirs.start.hour, theirs.end.hour, theirs.skill) == (12, 20, "cards")
+        after = first + timedelta(days=2)
+        mine, theirs = shifts[(files.demo_agent, after)], shifts[(files.demo_partner, after)]
+        assert (mine.start, mine.end, mine.skill) == (theirs.start, theirs.end, theirs.skill)
+        assert mine.start.hour >= 12
         _, agents = read_rows(files.agents)
         info = {a["agent_id"]: a for a in agents}
         assert info[files.demo_agent]["skills"] == info[files.demo_partner]["skills"]
