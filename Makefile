@@ -38,6 +38,8 @@ bench: install
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/erlang.py
 	$(BIN)/python bench/forecast.py
+	$(BIN)/python bench/requests.py
+	$(BIN)/python bench/parse.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis
