@@ -49,6 +49,19 @@ def _iso_date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date in YYYY-MM-DD form") from None
 
 
+def _parse_now(text: str, tz: ZoneInfo | None = None) -> datetime:
+    """``--now``: an ISO date-time; without an offset it is read in ``tz`` (needed then)."""
+    try:
+        now = datetime.fromisoformat(text)
+    except ValueError:
+        raise CliError(f"--now {text!r} is not an ISO date-time") from None
+    if now.tzinfo is None:
+        if tz is None:
+            raise CliError("--now needs a UTC offset, e.g. 2026-11-30T10:00+08:00")
+        now = now.replace(tzinfo=tz)
+    return now
+
+
 def _database_url(args: argparse.Namespace) -> str:
     return normalise_url(args.database_url or load_settings().database_url)
 
@@ -133,15 +146,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
         raise CliError(
             f"unknown timezone {args.tz!r}; use an IANA name such as Asia/Taipei"
         ) from None
-    if args.now:
-        try:
-            now = datetime.fromisoformat(args.now)
-        except ValueError:
-            raise CliError(f"--now {args.now!r} is not an ISO date-time") from None
-        if now.tzinfo is None:
-            now = now.replace(tzinfo=tz)
-    else:
-        now = datetime.now(UTC)
+    now = _parse_now(args.now, tz) if args.now else datetime.now(UTC)
     parsed = parse(args.text, now, tz)
     if args.json:
         print(json.dumps(parsed.to_json(), ensure_ascii=False))
@@ -178,14 +183,7 @@ def cmd_console(args: argparse.Namespace) -> int:
     banner = (
         f"shiftbot console: team {args.team}, you are @{args.agent}. Type help, /as NAME, /quit."
     )
-    now = None
-    if args.now:
-        try:
-            now = datetime.fromisoformat(args.now)
-        except ValueError:
-            raise CliError(f"--now {args.now!r} is not an ISO date-time") from None
-        if now.tzinfo is None:
-            raise CliError("--now needs a UTC offset, e.g. 2026-11-30T10:00+08:00")
+    now = _parse_now(args.now) if args.now else None
     return run_console(_database_url(args), args.team, args.agent, banner, now)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from storage import repository as repo
+from storage.tables import Agent, Team
 from storage.unit_of_work import UnitOfWork
 
 
@@ -17,6 +18,18 @@ class Member:
     slack_user_id: str | None
     telegram_user_id: int | None
     timezone: str
+
+
+def _member(agent: Agent, team: Team) -> Member:
+    return Member(
+        team.name,
+        agent.agent_id,
+        agent.name,
+        agent.role,
+        agent.slack_user_id,
+        agent.telegram_user_id,
+        team.timezone,
+    )
 
 
 def member(uow: UnitOfWork, team: str, agent_id: str) -> Member | None:
@@ -38,14 +51,14 @@ def team_timezone(uow: UnitOfWork, team: str) -> str | None:
 
 def by_slack_id(uow: UnitOfWork, slack_user_id: str) -> list[Member]:
     return [
-        Member(t.name, a.agent_id, a.name, a.role, a.slack_user_id, a.telegram_user_id, t.timezone)
+        _member(a, t)
         for a, t in repo.agents_by_transport_id(uow.session, slack_user_id=slack_user_id)
     ]
 
 
 def by_telegram_id(uow: UnitOfWork, telegram_user_id: int) -> list[Member]:
     return [
-        Member(t.name, a.agent_id, a.name, a.role, a.slack_user_id, a.telegram_user_id, t.timezone)
+        _member(a, t)
         for a, t in repo.agents_by_transport_id(uow.session, telegram_user_id=telegram_user_id)
     ]
 

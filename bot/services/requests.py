@@ -249,6 +249,10 @@ def _plan(scope: Scope, shift: Shift, expected: Agent | None) -> PlanShift:
     return repo.to_plan_shift(shift, worker.agent_id if worker else "")
 
 
+def _no_shift(agent: Agent, day: date) -> Violation:
+    return Violation("no_shift", f"no_shift: {agent.name} has no shift on {day:%a %d %b}")
+
+
 def _ownership(
     scope: Scope, shift: Shift | None, expected: Agent, day: date | None
 ) -> list[Violation]:
@@ -547,6 +551,15 @@ def _state(req: Request) -> dict[str, object]:
     return {"status": req.status}
 
 
+def _create(
+    scope: Scope, req: Request, actor: Agent, action: str, now: datetime, note: str | None = None
+) -> None:
+    """Store a new request and its audit row (who asked, its first status)."""
+    scope.session.add(req)
+    scope.session.flush()
+    scope.audit(actor, action, req, None, _state(req), now, note=note)
+
+
 def _is_cutoff_only(violations: Sequence[Violation]) -> bool:
     return bool(violations) and all(v.rule == "swap_cutoff_hours" for v in violations)
 
@@ -646,15 +659,9 @@ def request_swap(
     theirs = repo.shift_of(scope.session, counterpart.id, other_day)
     missing = []
     if mine is None:
-        missing.append(
-            Violation("no_shift", f"no_shift: {requester.name} has no shift on {day:%a %d %b}")
-        )
+        missing.append(_no_shift(requester, day))
     if theirs is None:
-        missing.append(
-            Violation(
-                "no_shift", f"no_shift: {counterpart.name} has no shift on {other_day:%a %d %b}"
-            )
-        )
+        missing.append(_no_shift(counterpart, other_day))
     if missing:
         raise RulesBroken("the swap cannot be requested", missing)
     assert mine is not None and theirs is not None
@@ -674,9 +681,7 @@ def request_swap(
         expires_at=min(mine.start_utc, theirs.start_utc),
     )
     violations, _ = _check_new(scope, req, now, by_lead=requester.role == "lead")
-    scope.session.add(req)
-    scope.session.flush()
-    scope.audit(requester, "request_swap", req, None, _state(req), now)
+    _create(scope, req, requester, "request_swap", now)
     uow.commit()
     notices = _notice(scope, counterpart, "swap_asked", req, ("accept", "decline"))
     return Outcome(
@@ -712,7 +717,7 @@ def request_giveaway(
     if shift is None:
         raise RulesBroken(
             "nothing to give away",
-            [Violation("no_shift", f"no_shift: {requester.name} has no shift on {day:%a %d %b}")],
+            [_no_shift(requester, day)],
         )
     _require_future(scope, shift, now, "a give-away")
     req = Request(
@@ -729,9 +734,7 @@ def request_giveaway(
         expires_at=shift.start_utc,
     )
     violations, _ = _check_new(scope, req, now, by_lead=requester.role == "lead")
-    scope.session.add(req)
-    scope.session.flush()
-    scope.audit(requester, "request_giveaway", req, None, _state(req), now)
+    _create(scope, req, requester, "request_giveaway", now)
     cover: list[CoverCandidate] = []
     notices: list[Notice] = []
     if receiver is not None:
@@ -996,9 +999,7 @@ def request_leave(
     violations, shifts = _check(scope, req, now, by_lead=False)
     if violations:
         raise RulesBroken("the leave cannot be granted", violations)
-    scope.session.add(req)
-    scope.session.flush()
-    scope.audit(agent, "request_leave", req, None, _state(req), now, note=reason)
+    _create(scope, req, agent, "request_leave", now, note=reason)
     notices: list[Notice] = []
     if scope.team.approval == "auto":
         _cas(
@@ -1038,7 +1039,7 @@ def report_sick(uow: UnitOfWork, team: str, agent_id: str, day: date, now: datet
     if shift is None:
         raise RulesBroken(
             "there is no shift to free",
-            [Violation("no_shift", f"no_shift: {agent.name} has no shift on {day:%a %d %b}")],
+            [_no_shift(agent, day)],
         )
     if shift.end_utc <= now:
         raise BadRequest(f"your shift on {day:%a %d %b} has already ended")

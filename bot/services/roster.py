@@ -73,6 +73,11 @@ def roster_day(uow: UnitOfWork, team: str, day: date) -> RosterDay:
     shifts: list[tuple[Person, ShiftView]] = []
     open_shifts: list[ShiftView] = []
     off: list[tuple[Person, str]] = []
+    sick_shifts = {
+        r.shift_id
+        for r in repo.requests_of_team(scope.session, scope.team_id)
+        if r.kind == "sick" and r.shift_id is not None
+    }
     for shift, agent in rows:
         view = scope.shift_view(shift)
         assert view is not None
@@ -80,7 +85,7 @@ def roster_day(uow: UnitOfWork, team: str, day: date) -> RosterDay:
             open_shifts.append(view)
             freed = scope.person(shift.freed_from_pk)
             if freed is not None:
-                off.append((freed, "sick" if _was_sick(scope, shift.id) else "leave"))
+                off.append((freed, "sick" if shift.id in sick_shifts else "leave"))
             continue
         person = scope.person(agent.id)
         assert person is not None
@@ -92,18 +97,6 @@ def roster_day(uow: UnitOfWork, team: str, day: date) -> RosterDay:
             off.append((Person(member.agent_id, member.name, member.role), "leave"))
     off.sort(key=lambda item: item[0].agent_id)
     return RosterDay(day, shifts, open_shifts, off)
-
-
-def _was_sick(scope: Scope, shift_id: int | None) -> bool:
-    from storage.tables import Request
-
-    if shift_id is None:
-        return False
-    return any(
-        r.kind == "sick" and r.shift_id == shift_id
-        for r in repo.requests_of_team(scope.session, scope.team_id)
-        if isinstance(r, Request)
-    )
 
 
 def staffing_day(uow: UnitOfWork, team: str, day: date) -> StaffingDay:
