@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence, Set
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -95,10 +95,17 @@ class RosterContext:
 
 @dataclass(frozen=True)
 class Violation:
-    """One broken rule: ``rule`` is a key of :data:`RULE_KEYS`, ``message`` starts with it."""
+    """One broken rule: ``rule`` is a key of :data:`RULE_KEYS`.
+
+    ``code`` names the message (the catalog's ``rule.<code>``) and ``params`` its values
+    (names, local datetimes, numbers), so the edge words it in the reader's language;
+    ``message`` is the English line, starting with the rule key, for logs and tests.
+    """
 
     rule: str
     message: str
+    code: str = ""
+    params: Mapping[str, object] = field(default_factory=dict, compare=False, hash=False)
 
 
 def _violation(rule: str, text: str) -> Violation:

@@ -39,6 +39,12 @@ class Team(SQLModel, table=True):
     swap_cutoff_hours: float = 12.0
     max_off_per_day: int = 2
     approval: str = Field(default="lead", max_length=8)
+    staffing_policy: str = Field(default="review", max_length=8)
+    language: str | None = Field(default=None, max_length=8)
+    reminder_hours: float = 4.0
+    skill_names: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
+    )
 
 
 class Agent(SQLModel, table=True):
@@ -58,6 +64,8 @@ class Agent(SQLModel, table=True):
     slack_user_id: str | None = Field(default=None, max_length=32)
     telegram_user_id: int | None = Field(default=None, sa_type=BigInteger)
     weekly_hours: float | None = None
+    lang: str | None = Field(default=None, max_length=8)
+    last_lang: str | None = Field(default=None, max_length=8)
 
     @property
     def skill_set(self) -> frozenset[str]:
@@ -151,6 +159,7 @@ class Request(SQLModel, table=True):
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     decision_note: str | None = Field(default=None, max_length=500)
     override_cutoff: bool = False
+    staffing_warning: bool = False
 
 
 class AuditEvent(SQLModel, table=True):
@@ -194,3 +203,45 @@ class DigestRun(SQLModel, table=True):
     claimed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     status: str = Field(default="claimed", max_length=16)
+
+
+class MessageRef(SQLModel, table=True):
+    """An actionable message a transport posted (buttons to accept, approve or take).
+
+    ``ref`` is the transport's own reference (Slack ``{"channel", "ts"}``, Telegram
+    ``{"chat_id", "message_id"}``), so that the message can be edited when the request
+    settles; ``retired_at`` is set once it has been.
+    """
+
+    __tablename__ = "message_ref"
+    __table_args__ = (Index("ix_message_ref_request", "request_id", "retired_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    transport: str = Field(max_length=16)
+    recipient: str = Field(max_length=64)
+    request_id: int = Field(foreign_key="request.id")
+    kind: str = Field(max_length=32)
+    lang: str = Field(default="en", max_length=8)
+    ref: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    retired_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A notice produced outside a conversation (an expiry, an import with ``--force``).
+
+    Written in the transaction that caused it; whoever delivers (the console after each
+    message, ``serve``) claims it by setting ``delivered_at``.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_team_pending", "team_id", "delivered_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id")
+    recipient: str = Field(max_length=64)
+    kind: str = Field(max_length=32)
+    request_id: int | None = Field(default=None)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -24,6 +24,8 @@ DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TABLES = (
     "audit_event",
     "processed_event",
+    "message_ref",
+    "outbox",
     "digest_run",
     "request",
     "volume",
