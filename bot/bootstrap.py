@@ -16,9 +16,12 @@ def make_core(engine: Engine, clock: Callable[[], datetime] | None = None) -> Ch
     return ChatCore(lambda: UnitOfWork(engine), clock, lambda: UnitOfWork(engine, read_only=True))
 
 
-def is_member(engine: Engine, team: str) -> Callable[[str], bool]:
-    def check(agent_id: str) -> bool:
-        with UnitOfWork(engine, read_only=True) as uow:
-            return directory.member(uow, team, agent_id) is not None
+def find_member(engine: Engine, team: str) -> Callable[[str], str | None]:
+    """``agent_id`` as typed (any case) to the team's own spelling of it, or None."""
 
-    return check
+    def find(agent_id: str) -> str | None:
+        with UnitOfWork(engine, read_only=True) as uow:
+            found = directory.member(uow, team, agent_id)
+        return None if found is None else found.agent_id
+
+    return find

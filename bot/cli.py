@@ -167,14 +167,16 @@ def run_console(
     url: str, team: str, agent_id: str, banner: str = "", now: datetime | None = None
 ) -> int:
     from bot.adapters.console import Console, run
-    from bot.bootstrap import is_member, make_core
+    from bot.bootstrap import find_member, make_core
 
     engine = make_engine(url)
-    known = is_member(engine, team)
-    if not known(agent_id):
+    find = find_member(engine, team)
+    found = find(agent_id)
+    if found is None:
         raise CliError(f"there is no agent {agent_id!r} in team {team!r}")
-    core = make_core(engine, (lambda: now) if now is not None else None)
-    return run(Console(core.handle, team, agent_id, is_known=known), banner)
+    clock = (lambda: now) if now is not None else None
+    core = make_core(engine, clock)
+    return run(Console(core, team, found, find=find, now=clock), banner)
 
 
 def cmd_console(args: argparse.Namespace) -> int:

@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, insert, or_, update
+from sqlalchemy import case, func, insert, or_, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -25,7 +25,6 @@ from storage.localtime import local_day_bounds
 from storage.tables import (
     Agent,
     AuditEvent,
-    DigestRun,
     ProcessedEvent,
     Request,
     Shift,
@@ -81,6 +80,8 @@ class AgentRecord:
     slack_user_id: str | None
     telegram_user_id: int | None
     weekly_hours: float | None
+    lang: str | None = None
+    last_lang: str | None = None
 
     @property
     def skill_set(self) -> frozenset[str]:
@@ -100,6 +101,8 @@ def agent_records(session: Session, team_id: int) -> list[AgentRecord]:
             col(Agent.slack_user_id),
             col(Agent.telegram_user_id),
             col(Agent.weekly_hours),
+            col(Agent.lang),
+            col(Agent.last_lang),
         )
         .where(col(Agent.team_id) == team_id)
         .order_by(col(Agent.agent_id))
@@ -134,6 +137,14 @@ def find_agent(
         query = query.where(Agent.telegram_user_id == telegram_user_id)
     else:
         return None
+    return session.exec(query).first()
+
+
+def find_agent_folded(session: Session, team_id: int, agent_id: str) -> Agent | None:
+    """The team's agent whose ``agent_id`` equals ``agent_id`` ignoring case."""
+    query = select(Agent).where(
+        Agent.team_id == team_id, func.lower(col(Agent.agent_id)) == agent_id.lower()
+    )
     return session.exec(query).first()
 
 
@@ -318,7 +329,10 @@ def reassign_shift(
     if new_agent_pk is None:
         values.update(status="open", freed_from_pk=expected_agent_pk)
     else:
-        values.update(status="scheduled")
+        back = case(
+            (col(Shift.freed_from_pk) == new_agent_pk, None), else_=col(Shift.freed_from_pk)
+        )
+        values.update(status="scheduled", freed_from_pk=back)
     result = session.execute(
         update(Shift).where(col(Shift.id) == shift_id, condition).values(**values)
     )
@@ -522,6 +536,20 @@ def requests_involving(session: Session, agent_pk: int, statuses: Sequence[str])
     return list(session.exec(query))
 
 
+def any_due(session: Session, now: datetime, statuses: Sequence[str]) -> bool:
+    """Whether some pending request's time has come (a cheap read before taking a lock)."""
+    row = session.exec(
+        select(Request.id)
+        .where(
+            col(Request.status).in_(list(statuses)),
+            col(Request.expires_at).is_not(None),
+            col(Request.expires_at) <= now,
+        )
+        .limit(1)
+    ).first()
+    return row is not None
+
+
 def expire_due(session: Session, now: datetime, statuses: Sequence[str]) -> list[int]:
     """Mark pending requests whose shift has started as expired; returns their ids."""
     due = session.exec(
@@ -597,19 +625,6 @@ def audit_of_request(session: Session, request_id: int) -> list[AuditEvent]:
 def claim_event(session: Session, source: str, event_id: str) -> bool:
     """Record a transport event; False if it was already recorded (a retry or a duplicate)."""
     return _insert_once(session, ProcessedEvent, {"source": source, "event_id": event_id})
-
-
-def claim_digest(session: Session, team_id: int, day: date, claimer: str) -> int | None:
-    """Claim the team's digest of local ``day``; the claim id, or None if already claimed."""
-    values = {"team_id": team_id, "local_date": day, "claimed_by": claimer}
-    if not _insert_once(session, DigestRun, values):
-        return None
-    row = session.exec(
-        select(DigestRun).where(
-            and_(col(DigestRun.team_id) == team_id, col(DigestRun.local_date) == day)
-        )
-    ).first()
-    return None if row is None else row.id
 
 
 def _insert_once(session: Session, table: Any, values: dict[str, Any]) -> bool:

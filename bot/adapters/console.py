@@ -15,44 +15,87 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TextIO
 
-from bot.core.messages import Button, Incoming, Reply
+from bot.core.handlers import ChatCore
+from bot.core.messages import Button, Edit, Incoming, Outgoing, Reply
 
-Handle = Callable[[Incoming], Reply]
-Known = Callable[[str], bool]
+Known = Callable[[str], str | None]
 
 
 def render_buttons(buttons: tuple[Button, ...], indent: str = "  ") -> str:
     return indent + " ".join(f"[{b.label}: {b.command}]" for b in buttons)
 
 
-def render(reply: Reply) -> str:
-    """A reply block: the answer, its buttons, then every notice to someone else."""
-    lines = [reply.text]
+def render_notice(notice: Outgoing) -> list[str]:
+    body = notice.text.replace("\n", "\n    ")
+    to = "#team" if notice.channel else f"@{notice.to}"
+    lines = [f"→ {to}: {body}"]
+    if notice.buttons:
+        lines.append(render_buttons(notice.buttons, "    "))
+    return lines
+
+
+def render_edit(edit: Edit) -> list[str]:
+    body = edit.text.replace("\n", "\n    ")
+    return [f"✎ @{edit.recipient}'s message {edit.ref.get('n', '?')} now reads: {body}"]
+
+
+def render(reply: Reply, extra: list[Outgoing | Edit] | None = None) -> str:
+    """A reply block: the answer, its buttons, every notice to someone else, then the
+    messages posted earlier that were edited because their buttons went stale."""
+    lines = [reply.text] if reply.text else []
     if reply.buttons:
         lines.append(render_buttons(reply.buttons))
     for notice in reply.notices:
-        body = notice.text.replace("\n", "\n    ")
-        lines.append(f"→ @{notice.to}: {body}")
-        if notice.buttons:
-            lines.append(render_buttons(notice.buttons, "    "))
+        lines += render_notice(notice)
+    for item in [*reply.edits, *(extra or [])]:
+        lines += render_edit(item) if isinstance(item, Edit) else render_notice(item)
     return "\n".join(lines)
 
 
 class Console:
     def __init__(
         self,
-        handle: Handle,
+        core: ChatCore,
         team: str,
         agent_id: str,
         *,
-        is_known: Known,
+        find: Known,
         now: Callable[[], datetime] | None = None,
     ) -> None:
-        self.handle = handle
+        self.core = core
         self.team = team
         self.agent_id = agent_id
-        self.is_known = is_known
+        self.find = find
         self.now = now
+        self.posted = 0
+
+    def _post(self, reply: Reply) -> list[Edit]:
+        """Record every message with buttons as posted (numbered), as a chat transport would."""
+        edits: list[Edit] = []
+        targets: list[tuple[str, int | None, tuple[Button, ...], str]] = []
+        if reply.blocks:
+            targets += [(self.agent_id, b.request_id, b.buttons, reply.lang) for b in reply.blocks]
+        elif reply.buttons:
+            targets.append((self.agent_id, reply.request_id, reply.buttons, reply.lang))
+        for n in reply.notices:
+            if n.to is not None:
+                targets.append((n.to, n.request_id, n.buttons, n.lang))
+        for recipient, request_id, buttons, lang in targets:
+            if not buttons or request_id is None:
+                continue
+            self.posted += 1
+            edit = self.core.posted(
+                "console",
+                recipient,
+                request_id,
+                [b.action.kind for b in buttons],
+                {"n": self.posted},
+                lang,
+                self.now() if self.now else None,
+            )
+            if edit is not None:
+                edits.append(edit)
+        return edits
 
     def respond(self, line: str) -> str | None:
         """The block to print for one input line; None means leave."""
@@ -65,19 +108,16 @@ class Console:
             who = text[3:].strip().lstrip("@")
             if not who:
                 return f"You are @{self.agent_id}. Switch with /as NAME."
-            if not self.is_known(who):
+            found = self.find(who)
+            if found is None:
                 return f"There is no agent @{who} in team {self.team}."
-            self.agent_id = who
-            return f"You are now @{who}."
-        reply = self.handle(
-            Incoming(
-                team=self.team,
-                sender=self.agent_id,
-                text=text,
-                now=self.now() if self.now else None,
-            )
-        )
-        return render(reply)
+            self.agent_id = found
+            return f"You are now @{found}."
+        now = self.now() if self.now else None
+        reply = self.core.handle(Incoming(team=self.team, sender=self.agent_id, text=text, now=now))
+        extra: list[Outgoing | Edit] = [*self._post(reply)]
+        extra += self.core.drain(self.team, now)
+        return render(reply, extra)
 
     def run_script(self, stdin: TextIO, stdout: TextIO) -> int:
         for line in stdin:

@@ -1,214 +1,84 @@
 """One handler per intent, registered in one table; domain errors become replies here.
 
-The core knows no transport and no SQL: it parses the text, resolves mentions, calls one
-service use case inside a unit of work, and words the result in the message's language.
+The core knows no transport and no SQL: it parses the text (or takes the clicked
+:class:`~bot.core.messages.Action`), resolves mentions, calls one service use case inside a
+unit of work, and words the result from the message catalog in the reader's language.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.core.messages import Button, Incoming, Outgoing, Reply
+from bot.core.messages import Action, Block, Button, Edit, Incoming, Outgoing, Reply
 from bot.core.parsing import ParsedMessage, parse
-from bot.services import directory, roster
+from bot.core.wording import (
+    MAX_REPLY,
+    RequestWords,
+    clip_lines,
+    cover_lines,
+    impact_lines,
+    settled_line,
+    violation_lines,
+)
+from bot.i18n import Words, normalise, words
+from bot.services import directory, events, roster
 from bot.services import requests as svc
-from bot.services.errors import DomainError, RulesBroken, UnknownTeam
-from bot.services.views import Notice, Outcome, RequestView, ShiftView
-from planner.cover import CoverCandidate
-from storage.unit_of_work import UnitOfWork
+from bot.services.errors import Busy, DomainError, RulesBroken
+from bot.services.ports import UowFactory, busy_guard
+from bot.services.views import Notice, Outcome, RefView, RequestView
 
-UowFactory = Callable[[], UnitOfWork]
 Clock = Callable[[], datetime]
 
-ZH_WEEKDAYS = "一二三四五六日"
-KIND = {
-    "en": {"swap": "swap", "giveaway": "give-away", "leave": "leave", "sick": "sick call"},
-    "zh": {"swap": "換班", "giveaway": "讓班", "leave": "請假", "sick": "病假"},
-}
-STATUS = {
-    "en": {
-        "pending_counterpart": "waiting for the colleague",
-        "pending_lead": "waiting for a lead",
-        "open": "open for anyone to take",
-        "approved": "approved",
-        "denied": "denied",
-        "declined": "declined",
-        "cancelled": "cancelled",
-        "expired": "expired",
-    },
-    "zh": {
-        "pending_counterpart": "等待同事回覆",
-        "pending_lead": "等待組長核准",
-        "open": "開放認領",
-        "approved": "已核准",
-        "denied": "已駁回",
-        "declined": "已婉拒",
-        "cancelled": "已取消",
-        "expired": "已過期",
-    },
-}
-ACTION_LABEL = {
-    "en": {
-        "accept": "Accept",
-        "decline": "Decline",
-        "approve": "Approve",
-        "deny": "Deny",
-        "take": "Take it",
-    },
-    "zh": {
-        "accept": "接受",
-        "decline": "婉拒",
-        "approve": "核准",
-        "deny": "駁回",
-        "take": "我來接",
-    },
-}
-
-HELP_EN = """I help with shifts. Try:
-  swap fri with @bob          swap my Friday shift with Bob's
-  giveaway Dec 24 [to @amy]   give my shift away (to anyone eligible, or to Amy)
-  take 12                     claim open shift #12
-  leave Dec 24 to Dec 26 trip request leave
-  sick [tomorrow]             report sick; leads get who can cover
-  accept 12 / decline 12      answer a swap addressed to you
-  approve 12 / deny 12 why    lead decisions
-  cancel 12                   withdraw your own pending request
-  mine · roster [date] · staffing [date] · pending · help
-Dates: 2026-12-24, 12/24, Dec 24, today, tomorrow, fri, next monday."""
-
-HELP_ZH = """我可以幫你處理班表，例如：
-  我想和@bob換週五的班        換班
-  有人可以幫我代12月24日的班嗎  讓班（或 giveaway 12/24 to @amy）
-  接 12                       認領開放的班 #12
-  12月24日到26日請假 家裡有事  請假
-  明天病假                     病假（組長會收到可代班名單）
-  接受12 / 婉拒12              回覆換班
-  核准12 / 駁回12 原因         組長決定
-  取消12 · 我的班 · 明天誰上班 · 明天人力夠嗎 · 待審"""
+WRITE_INTENTS = (
+    "swap",
+    "giveaway",
+    "take",
+    "leave",
+    "sick",
+    "accept",
+    "decline",
+    "approve",
+    "deny",
+    "cancel",
+)
 
 
-# ------------------------------------------------------------------------------- wording
+class Duplicate(Exception):
+    """This delivery was handled before (a transport retry or a double click)."""
 
 
-def fmt_day(day: date, lang: str) -> str:
-    if lang == "zh":
-        return f"{day.month}/{day.day}(週{ZH_WEEKDAYS[day.weekday()]})"
-    return f"{day:%a} {day.day} {day:%b}"
+@dataclass(frozen=True)
+class Turn:
+    """One message being handled: who, in which team, what they meant, in which language."""
 
+    msg: Incoming
+    parsed: ParsedMessage
+    now: datetime
+    tz: ZoneInfo
+    w: Words
+    member: directory.Member
 
-def fmt_shift(shift: ShiftView | None, lang: str) -> str:
-    if shift is None:
-        return "—"
-    return f"{fmt_day(shift.local_date, lang)} {shift.start:%H:%M}–{shift.end:%H:%M} {shift.skill}"
+    @property
+    def lang(self) -> str:
+        return self.w.lang
 
-
-def describe(req: RequestView, lang: str) -> str:
-    """``#12 swap: Amy Chen's Tue 1 Dec 08:00–17:00 cards ⇄ Bob Lin's …``."""
-    zh = lang == "zh"
-    kind = KIND[lang].get(req.kind, req.kind)
-    who = req.requester.name
-    if req.kind == "swap":
-        other = req.counterpart.name if req.counterpart else "?"
-        if zh:
-            body = f"{who} 的 {fmt_shift(req.shift, lang)} ⇄ {other} 的 {fmt_shift(req.counterpart_shift, lang)}"
-        else:
-            body = f"{who}'s {fmt_shift(req.shift, lang)} ⇄ {other}'s {fmt_shift(req.counterpart_shift, lang)}"
-    elif req.kind == "giveaway":
-        to = req.counterpart or req.taker
-        target = f" → {to.name}" if to else (" → 任何人" if zh else " → anyone")
-        poss = " 的 " if zh else "'s "
-        body = f"{who}{poss}{fmt_shift(req.shift, lang)}{target}"
-    elif req.kind == "sick":
-        cover = f" → {req.taker.name}" if req.taker else ""
-        poss = " 的 " if zh else "'s "
-        body = f"{who}{poss}{fmt_shift(req.shift, lang)}{cover}"
-    else:
-        assert req.start_date is not None
-        span = fmt_day(req.start_date, lang)
-        if req.end_date and req.end_date != req.start_date:
-            span += f"{'–'}{fmt_day(req.end_date, lang)}"
-        reason = f" ({req.reason})" if req.reason else ""
-        body = f"{who} {span}{reason}"
-    status = STATUS[lang].get(req.status, req.status)
-    return f"#{req.id} {kind}: {body} [{status}]"
-
-
-def rule_lines(violations: list[object]) -> str:
-    return "\n".join(f"  • {getattr(v, 'message', v)}" for v in violations)
-
-
-def cover_lines(cover: tuple[CoverCandidate, ...] | list[CoverCandidate], lang: str) -> str:
-    if not cover:
-        return "  (沒有符合規則的人選)" if lang == "zh" else "  (nobody passes every rule)"
-    return "\n".join(
-        f"  {i}. @{c.agent_id} {c.name} — {', '.join(c.reasons)}" for i, c in enumerate(cover, 1)
-    )
-
-
-def buttons_for(actions: tuple[str, ...], request_id: int, lang: str) -> tuple[Button, ...]:
-    return tuple(Button(ACTION_LABEL[lang].get(a, a), f"{a} {request_id}") for a in actions)
-
-
-def notice_text(n: Notice, lang: str) -> str:
-    r = n.request
-    d = describe(r, lang)
-    zh = lang == "zh"
-    rid = r.id
-    texts_en = {
-        "swap_asked": f"{r.requester.name} asks to swap with you: {d}\nReply accept {rid} or decline {rid}.",
-        "giveaway_offered": f"{r.requester.name} offers you a shift: {d}\nReply accept {rid} or decline {rid}.",
-        "open_shift": f"An open shift you could work: {d}\nReply take {rid} to claim it.",
-        "approval_needed": f"Needs your decision: {d}\nReply approve {rid} or deny {rid} [reason].",
-        "accepted": f"{d}\nAccepted; now a lead decides.",
-        "declined": f"{d}\nDeclined.",
-        "approved": f"Approved: {d}",
-        "taken": f"{r.taker.name if r.taker else 'Someone'} took your shift: {d}\nA lead decides next.",
-        "taken_approved": f"{r.taker.name if r.taker else 'Someone'} took your shift: {d}",
-        "denied": f"Denied: {d}" + (f" — {r.decision_note}" if r.decision_note else ""),
-        "cancelled": f"Cancelled by {r.requester.name}: {d}",
-        "sick": f"{r.requester.name} reported sick: {fmt_shift(r.shift, lang)} is open (#{rid}).\nWho can cover:\n{cover_lines(n.cover, lang)}",
-    }
-    texts_zh = {
-        "swap_asked": f"{r.requester.name} 想和你換班：{d}\n回覆 接受{rid} 或 婉拒{rid}。",
-        "giveaway_offered": f"{r.requester.name} 想把班讓給你：{d}\n回覆 接受{rid} 或 婉拒{rid}。",
-        "open_shift": f"有一個你可以接的班：{d}\n回覆 接{rid} 認領。",
-        "approval_needed": f"需要你核准：{d}\n回覆 核准{rid} 或 駁回{rid} [原因]。",
-        "accepted": f"{d}\n對方已接受，等待組長核准。",
-        "declined": f"{d}\n對方已婉拒。",
-        "approved": f"已核准：{d}",
-        "taken": f"{r.taker.name if r.taker else '有人'} 接了你的班：{d}\n等待組長核准。",
-        "taken_approved": f"{r.taker.name if r.taker else '有人'} 接了你的班：{d}",
-        "denied": f"已駁回：{d}" + (f"（{r.decision_note}）" if r.decision_note else ""),
-        "cancelled": f"{r.requester.name} 已取消：{d}",
-        "sick": f"{r.requester.name} 請病假：{fmt_shift(r.shift, lang)} 目前空缺（#{rid}）。\n可代班人選：\n{cover_lines(n.cover, lang)}",
-    }
-    text = (texts_zh if zh else texts_en).get(n.kind, d)
-    if n.violations:
-        head = "注意：" if zh else "Note:"
-        text += f"\n{head}\n{rule_lines(list(n.violations))}"
-    return text
-
-
-def notices_of(outcome: Outcome, lang: str) -> tuple[Outgoing, ...]:
-    return tuple(
-        Outgoing(
-            to=n.to.agent_id,
-            text=notice_text(n, lang),
-            buttons=buttons_for(n.actions, n.request.id, lang),
-            kind=n.kind,
-            request_id=n.request.id,
-        )
-        for n in outcome.notices
-    )
+    @property
+    def rw(self) -> RequestWords:
+        return RequestWords(self.w)
 
 
 # ------------------------------------------------------------------------------- the core
 
 
 class ChatCore:
-    """Turns one incoming message into one reply (plus notices), whatever the transport."""
+    """Turns one incoming message into one reply (plus notices and edits), whatever the
+    transport. Synchronous: an async adapter calls :meth:`handle` in a worker thread
+    (``await asyncio.to_thread(core.handle, msg)``) so its event loop never blocks."""
 
     def __init__(
         self,
@@ -220,392 +90,616 @@ class ChatCore:
         self.read = read_factory or uow_factory
         self.clock = clock or (lambda: datetime.now(UTC))
 
+    # -- the entry point ---------------------------------------------------------------
+
     def handle(self, msg: Incoming) -> Reply:
         now = msg.now or self.clock()
         with self.read() as uow:
-            tz_name = directory.team_timezone(uow, msg.team)
-        if tz_name is None:
-            return Reply(f"Unknown team {msg.team!r}.", ok=False)
-        parsed = parse(msg.text, now, ZoneInfo(tz_name))
-        lang = parsed.lang
-        if parsed.question:
-            return Reply(parsed.question, ok=False)
+            info = directory.team_info(uow, msg.team)
+            member = directory.member(uow, msg.team, msg.sender) if info else None
+        hint = normalise(msg.lang)
+        if info is None:
+            with self.read() as uow:
+                known = directory.team_names(uow)
+            w = words(hint)
+            return Reply(
+                w("error.unknown_team", team=msg.team, known=known or ["—"]), ok=False, lang=hint
+            )
+        tz = ZoneInfo(info.timezone)
+        if msg.action is not None:
+            parsed = ParsedMessage(
+                intent=msg.action.kind,  # type: ignore[arg-type]
+                dates=(),
+                users=(),
+                request_id=msg.action.request_id,
+                reason=msg.action.note,
+                lang="en",
+            )
+            written = None
+        else:
+            parsed = parse(msg.text, now, tz)
+            written = parsed.lang
+        if member is None:
+            w = words(written or hint, info.skill_names)
+            return Reply(
+                w("error.unknown_agent", agent=msg.sender, team=msg.team), ok=False, lang=w.lang
+            )
+        lang = normalise(member.lang or info.language or written or member.last_lang or hint)
+        w = words(lang, info.skill_names)
+        turn = Turn(msg, parsed, now, tz, w, member)
+        self._prepare(turn, written)
+        problem = parsed.question_text() if hasattr(parsed, "question_text") else parsed.question
+        if problem:
+            return Reply(w.convert(problem) if w.zh else problem, ok=False, lang=lang)
         handler = HANDLERS.get(parsed.intent, handle_help)
         try:
-            return handler(self, msg, parsed, now)
+            with busy_guard():
+                reply = handler(self, turn)
+        except Duplicate:
+            return Reply("", duplicate=True, lang=lang)
         except RulesBroken as exc:
-            head = _refusal_head(exc, parsed, lang)
-            return Reply(f"{head}\n{rule_lines(list(exc.violations))}", ok=False)
-        except UnknownTeam as exc:
-            return Reply(exc.message, ok=False)
+            head = w.tn(exc.key, len(exc.violations), **exc.params)
+            lines = [head, *violation_lines(exc.violations, w)]
+            return Reply("\n".join(lines), ok=False, lang=lang)
         except DomainError as exc:
-            prefix = "無法處理：" if lang == "zh" else "Sorry: "
-            return Reply(prefix + exc.message, ok=False)
+            return Reply(w(exc.key, **exc.params), ok=False, lang=lang)
+        return replace(reply, lang=lang, text=_clip(reply.text, w))
 
-    # -- helpers used by handlers ----------------------------------------------------
+    def _prepare(self, turn: Turn, written: str | None) -> None:
+        """Before a change: expire what is due and remember the language the person wrote in,
+        each in its own short transaction. Look-ups write nothing."""
+        if turn.parsed.intent not in WRITE_INTENTS:
+            return
+        try:
+            with busy_guard():
+                with self.read() as uow:
+                    due = svc.due_exists(uow, turn.now)
+                if due:
+                    with self.uow() as uow:
+                        svc.sweep(uow, turn.now)
+                if written and normalise(written) != turn.member.last_lang:
+                    with self.uow() as uow:
+                        directory.remember_language(
+                            uow, turn.msg.team, turn.member.agent_id, normalise(written)
+                        )
+                        uow.commit()
+        except Busy:
+            pass
 
-    def mention(self, msg: Incoming, parsed: ParsedMessage, index: int = 0) -> str | None:
+    # -- helpers for handlers ----------------------------------------------------------
+
+    @contextmanager
+    def write(self, turn: Turn) -> Iterator[Any]:
+        """A unit of work for a change that claims the delivery's event id in the same
+        transaction, so a retried delivery has no second effect."""
+        with self.uow() as uow:
+            msg = turn.msg
+            if msg.event_id and not events.claim(uow, msg.source, msg.event_id):
+                raise Duplicate
+            yield uow
+
+    def mention(self, turn: Turn, index: int = 0) -> str | None:
+        parsed = turn.parsed
         if len(parsed.users) <= index:
             return None
         token = parsed.users[index]
         with self.read() as uow:
-            found = directory.resolve_mention(uow, msg.team, token)
+            found = directory.resolve_mention(uow, turn.msg.team, token)
         if found is None:
-            raise svc.UnknownAgent(f"there is no agent @{token} in team {msg.team}")
+            raise svc.UnknownAgent("error.unknown_agent", agent=token, team=turn.msg.team)
         return found
 
+    # -- transports ----------------------------------------------------------------------
 
-def _refusal_head(exc: RulesBroken, parsed: ParsedMessage, lang: str) -> str:
-    n = len(exc.violations)
-    if lang == "zh":
-        return f"無法完成，違反 {n} 條規則："
-    return f"Sorry, {exc.message} ({n} rule{'s' if n != 1 else ''}):"
+    def posted(
+        self,
+        transport: str,
+        recipient: str,
+        request_id: int,
+        actions: Sequence[str],
+        ref: dict[str, Any],
+        lang: str = "en",
+        now: datetime | None = None,
+    ) -> Edit | None:
+        """Record a message with buttons that a transport just posted.
+
+        Returns an edit at once when the request settled in the meantime (its buttons are
+        already stale), else None: the message is edited when the request settles.
+        """
+        group = svc.ACTION_GROUP.get(actions[0], actions[0]) if actions else "info"
+        with self.uow() as uow:
+            view = events.record_posted(
+                uow,
+                transport=transport,
+                recipient=recipient,
+                request_id=request_id,
+                kind=group,
+                lang=normalise(lang),
+                ref=ref,
+                now=now or self.clock(),
+            )
+        if view is None:
+            return None
+        ref_view, request = view
+        return _edit_for(ref_view, request)
+
+    def drain(self, team: str | None = None, now: datetime | None = None) -> list[Outgoing | Edit]:
+        """Claim and word what waits in the outbox (expiries, import cancellations)."""
+        with self.uow() as uow:
+            items = events.drain(uow, team, now or self.clock())
+        out: list[Outgoing | Edit] = []
+        for item in items:
+            if item.ref is not None:
+                out.append(_edit_for(item.ref, item.request))
+                continue
+            w = words(item.lang, item.skill_names)
+            rw = RequestWords(w)
+            text = w(f"notice.{item.kind}", line=rw.describe(item.request), **item.payload)
+            out.append(
+                Outgoing(
+                    to=item.recipient,
+                    text=text,
+                    kind=item.kind,
+                    request_id=item.request.id,
+                    lang=w.lang,
+                )
+            )
+        return out
+
+    def sweep(self, now: datetime | None = None) -> list[int]:
+        """Expire every pending request that is due (the scheduler calls this)."""
+        with self.uow() as uow:
+            return svc.sweep(uow, now or self.clock())
+
+    def identify(self, transport: str, user_id: str) -> directory.Member | None:
+        """The person a transport user is (``slack_user_id`` / ``telegram_user_id``)."""
+        with self.read() as uow:
+            found = directory.by_transport_id(uow, transport, user_id)
+        return found[0] if found else None
+
+    def onboarding(self, transport: str, user_id: str, lang: str | None = None) -> Reply:
+        """The answer for someone the team has not added yet: their id and what to do."""
+        w = words(normalise(lang))
+        column = {"slack": "slack_user_id", "telegram": "telegram_user_id"}.get(
+            transport, "agent_id"
+        )
+        return Reply(w("onboarding", id=user_id, column=column), ok=False, lang=w.lang)
 
 
-def _day(parsed: ParsedMessage, now: datetime, tz: ZoneInfo, index: int = 0) -> date | None:
-    if len(parsed.dates) > index:
-        return parsed.dates[index]
-    return None
+def _clip(text: str, w: Words) -> str:
+    if len(text) <= MAX_REPLY:
+        return text
+    return clip_lines(text.split("\n"), w)
 
 
-def _tz(core: ChatCore, team: str) -> ZoneInfo:
-    with core.read() as uow:
-        name = directory.team_timezone(uow, team)
-    return ZoneInfo(name or "UTC")
+def _edit_for(ref: RefView, request: RequestView) -> Edit:
+    w = words(ref.lang)
+    rw = RequestWords(w)
+    text = f"{rw.describe(request)}\n{settled_line(request, w)}"
+    return Edit(ref.transport, ref.recipient, ref.ref, text, request.id, w.lang)
 
 
-def _need(what_en: str, what_zh: str, lang: str, example: str) -> Reply:
-    if lang == "zh":
-        return Reply(f"請告訴我{what_zh}，例如：{example}", ok=False)
-    return Reply(f"Which {what_en}? For example: {example}", ok=False)
+# ------------------------------------------------------------------------------- wording
 
 
-def _outcome_reply(outcome: Outcome, lang: str, lines: list[str]) -> Reply:
-    text = "\n".join(lines)
-    return Reply(text, notices=notices_of(outcome, lang), request_id=outcome.request.id)
+def buttons_for(actions: Sequence[str], request_id: int, w: Words) -> tuple[Button, ...]:
+    style = {"approve": "primary", "accept": "primary", "take": "primary", "deny": "danger"}
+    return tuple(Button(w(f"button.{a}"), Action(a, request_id), style.get(a)) for a in actions)
+
+
+def notice_text(n: Notice, w: Words) -> str:
+    r = n.request
+    rw = RequestWords(w)
+    line = rw.describe(r)
+    rid = r.id
+    taker = r.taker.name if r.taker else w("someone")
+    text = w(
+        f"notice.{n.kind}",
+        line=line,
+        id=rid,
+        who=r.requester.name,
+        taker=taker,
+        shift=rw.shift(r.shift),
+        note=r.decision_note or "",
+    )
+    parts = [text]
+    if n.kind == "denied" and r.decision_note:
+        parts = [w("notice.denied_note", line=line, note=r.decision_note)]
+    if n.kind == "sick":
+        parts.append(w("cover.head"))
+        parts += cover_lines(n.cover, w)
+    if n.impact is not None:
+        parts += impact_lines(n.impact, w)
+    if n.violations:
+        parts.append(w("notice.warnings"))
+        parts += violation_lines(n.violations, w)
+    return "\n".join(parts)
+
+
+def notices_of(outcome: Outcome) -> tuple[Outgoing, ...]:
+    """Each notice in its recipient's language (the team channel: the team's language)."""
+    out = []
+    for n in outcome.notices:
+        lang = n.team_lang if n.channel or n.to is None else n.to.lang
+        w = words(lang)
+        out.append(
+            Outgoing(
+                to=None if n.to is None else n.to.agent_id,
+                text=_clip(notice_text(n, w), w),
+                buttons=buttons_for(n.actions, n.request.id, w),
+                kind=n.kind,
+                request_id=n.request.id,
+                lang=w.lang,
+                channel=n.channel,
+            )
+        )
+    return tuple(out)
+
+
+def edits_of(outcome: Outcome) -> tuple[Edit, ...]:
+    return tuple(_edit_for(ref, outcome.request) for ref in outcome.retired)
+
+
+def _outcome_reply(outcome: Outcome, lines: list[str], turn: Turn) -> Reply:
+    return Reply(
+        "\n".join(lines),
+        notices=notices_of(outcome),
+        edits=edits_of(outcome),
+        request_id=outcome.request.id,
+        lang=turn.lang,
+    )
+
+
+def _need(turn: Turn, what: str) -> Reply:
+    return Reply(turn.w(f"need.{what}"), ok=False)
+
+
+def _today(turn: Turn) -> date:
+    return turn.now.astimezone(turn.tz).date()
 
 
 # ------------------------------------------------------------------------------- handlers
 
 
-def handle_help(core: ChatCore, msg: Incoming, parsed: ParsedMessage, now: datetime) -> Reply:
-    if parsed.intent == "unknown":
-        intro = "我不太懂這句話。" if parsed.lang == "zh" else "Sorry, I didn't understand that."
-        return Reply(f"{intro}\n{HELP_ZH if parsed.lang == 'zh' else HELP_EN}", ok=False)
-    return Reply(HELP_ZH if parsed.lang == "zh" else HELP_EN)
+def handle_help(core: ChatCore, turn: Turn) -> Reply:
+    w = turn.w
+    if turn.parsed.intent == "unknown":
+        suggestion = getattr(turn.parsed, "suggestion", None)
+        if suggestion:
+            return Reply(w("help.did_you_mean", word=suggestion), ok=False)
+        return Reply(f"{w('help.not_understood')}\n{w('help.text')}", ok=False)
+    return Reply(w("help.text"))
 
 
-def handle_swap(core: ChatCore, msg: Incoming, parsed: ParsedMessage, now: datetime) -> Reply:
-    lang = parsed.lang
-    day = _day(parsed, now, _tz(core, msg.team))
-    if day is None:
-        return _need("day", "要換哪一天", lang, "swap fri with @bob / 我想和@bob換週五的班")
-    other = core.mention(msg, parsed)
+def handle_swap(core: ChatCore, turn: Turn) -> Reply:
+    parsed, w = turn.parsed, turn.w
+    if not parsed.dates:
+        return _need(turn, "swap_day")
+    other = core.mention(turn)
     if other is None:
-        return _need("colleague", "要和誰換", lang, "swap fri with @bob")
+        return _need(turn, "swap_colleague")
+    day = parsed.dates[0]
     other_day = parsed.dates[1] if len(parsed.dates) > 1 else None
-    with core.uow() as uow:
-        out = svc.request_swap(uow, msg.team, msg.sender, other, day, other_day, now)
-    r = out.request
-    if lang == "zh":
-        lines = [
-            f"已送出換班 #{r.id}：你的 {fmt_shift(r.shift, lang)} ⇄ {r.counterpart.name if r.counterpart else ''} 的 {fmt_shift(r.counterpart_shift, lang)}。",
-            f"等待 @{other} 接受，之後由組長核准。",
-        ]
-    else:
-        lines = [
-            f"Swap #{r.id} asked: your {fmt_shift(r.shift, lang)} ⇄ {r.counterpart.name if r.counterpart else ''}'s {fmt_shift(r.counterpart_shift, lang)}.",
-            f"Waiting for @{other} to accept; then a lead decides.",
-        ]
-    if out.needs_override:
-        lines.append(
-            ("注意（需組長特准）：" if lang == "zh" else "Only a lead can approve this one:")
-            + "\n"
-            + rule_lines(list(out.violations))
+    with core.write(turn) as uow:
+        out = svc.request_swap(
+            uow, turn.msg.team, turn.member.agent_id, other, day, other_day, turn.now
         )
-    return _outcome_reply(out, lang, lines)
+    r, rw = out.request, turn.rw
+    lines = [
+        w(
+            "swap.asked",
+            id=r.id,
+            mine=rw.shift(r.shift),
+            other=r.counterpart.name if r.counterpart else other,
+            theirs=rw.shift(r.counterpart_shift),
+        ),
+        w("swap.waiting", who=other),
+    ]
+    lines += _warnings(out, turn)
+    return _outcome_reply(out, lines, turn)
 
 
-def handle_giveaway(core: ChatCore, msg: Incoming, parsed: ParsedMessage, now: datetime) -> Reply:
-    lang = parsed.lang
-    day = _day(parsed, now, _tz(core, msg.team))
-    if day is None:
-        return _need("day", "要讓哪一天的班", lang, "giveaway Dec 24 / giveaway fri to @amy")
-    to = core.mention(msg, parsed)
-    with core.uow() as uow:
-        out = svc.request_giveaway(uow, msg.team, msg.sender, day, to, now)
-    r = out.request
+def _warnings(out: Outcome, turn: Turn) -> list[str]:
+    w = turn.w
+    lines: list[str] = []
+    if out.needs_override:
+        lines.append(w("warn.override"))
+        lines += violation_lines([v for v in out.violations if v.rule == "swap_cutoff_hours"], w)
+    if out.warnings:
+        lines.append(w("warn.staffing"))
+        lines += violation_lines(out.warnings, w)
+    return lines
+
+
+def handle_giveaway(core: ChatCore, turn: Turn) -> Reply:
+    parsed, w = turn.parsed, turn.w
+    if not parsed.dates:
+        return _need(turn, "giveaway_day")
+    to = core.mention(turn)
+    with core.write(turn) as uow:
+        out = svc.request_giveaway(
+            uow, turn.msg.team, turn.member.agent_id, parsed.dates[0], to, turn.now
+        )
+    r, rw = out.request, turn.rw
     if to:
-        lines = (
-            [
-                f"已送出讓班 #{r.id}：{fmt_shift(r.shift, lang)} → {r.counterpart.name if r.counterpart else to}，等待對方接受。"
-            ]
-            if lang == "zh"
-            else [
-                f"Give-away #{r.id}: your {fmt_shift(r.shift, lang)} → {r.counterpart.name if r.counterpart else to}. Waiting for @{to} to accept."
-            ]
-        )
+        who = r.counterpart.name if r.counterpart else to
+        lines = [w("giveaway.to", id=r.id, shift=rw.shift(r.shift), who=who, agent=to)]
     else:
-        lines = (
-            [
-                f"已開放讓班 #{r.id}：{fmt_shift(r.shift, lang)}，任何符合規則的人都可以回覆「接{r.id}」認領。",
-                "已通知：",
-            ]
-            if lang == "zh"
-            else [
-                f"Give-away #{r.id}: your {fmt_shift(r.shift, lang)} is open; anyone eligible can reply take {r.id}.",
-                "Asked first:",
-            ]
-        )
-        lines.append(cover_lines(out.cover, lang))
-    if out.needs_override:
-        lines.append(
-            ("注意（需組長特准）：" if lang == "zh" else "Only a lead can approve this one:")
-            + "\n"
-            + rule_lines(list(out.violations))
-        )
-    return _outcome_reply(out, lang, lines)
+        lines = [w("giveaway.open", id=r.id, shift=rw.shift(r.shift)), w("giveaway.asked_first")]
+        lines += cover_lines(out.cover, w)
+    lines += _warnings(out, turn)
+    return _outcome_reply(out, lines, turn)
 
 
-def handle_take(core: ChatCore, msg: Incoming, parsed: ParsedMessage, now: datetime) -> Reply:
-    lang = parsed.lang
-    if parsed.request_id is None:
-        return _need("open shift", "要接哪一個班（編號）", lang, "take 12")
-    with core.uow() as uow:
-        out = svc.take(uow, msg.team, msg.sender, parsed.request_id, now)
+def handle_take(core: ChatCore, turn: Turn) -> Reply:
+    w = turn.w
+    if turn.parsed.request_id is None:
+        return _need(turn, "take_id")
+    with core.write(turn) as uow:
+        out = svc.take(uow, turn.msg.team, turn.member.agent_id, turn.parsed.request_id, turn.now)
     r = out.request
-    if r.status == "approved":
-        line = (
-            f"你已接下 #{r.id}：{fmt_shift(r.shift, lang)}，已自動核准。"
-            if lang == "zh"
-            else f"You took #{r.id}: {fmt_shift(r.shift, lang)}. Approved, it is on your roster."
-        )
-    else:
-        line = (
-            f"你已認領 #{r.id}：{fmt_shift(r.shift, lang)}，等待組長核准。"
-            if lang == "zh"
-            else f"You claimed #{r.id}: {fmt_shift(r.shift, lang)}. A lead decides next."
-        )
-    return _outcome_reply(out, lang, [line])
+    key = "take.approved" if r.status == "approved" else "take.claimed"
+    return _outcome_reply(out, [w(key, id=r.id, shift=turn.rw.shift(r.shift))], turn)
 
 
-def handle_answer(core: ChatCore, msg: Incoming, parsed: ParsedMessage, now: datetime) -> Reply:
-    lang = parsed.lang
-    accept = parsed.intent == "accept"
-    if parsed.request_id is None:
-        return _need("request", "哪一個申請（編號）", lang, "accept 12" if accept else "decline 12")
-    with core.uow() as uow:
-        out = svc.answer(uow, msg.team, msg.sender, parsed.request_id, accept, now)
+def handle_answer(core: ChatCore, turn: Turn) -> Reply:
+    w = turn.w
+    accept = turn.parsed.intent == "accept"
+    if turn.parsed.request_id is None:
+        return _need(turn, "answer_id")
+    with core.write(turn) as uow:
+        out = svc.answer(
+            uow, turn.msg.team, turn.member.agent_id, turn.parsed.request_id, accept, turn.now
+        )
     r = out.request
     if not accept:
-        line = f"已婉拒 #{r.id}。" if lang == "zh" else f"You declined #{r.id}."
+        line = w("answer.declined", id=r.id)
     elif r.status == "approved":
-        line = (
-            f"已接受並自動核准 #{r.id}：{describe(r, lang)}"
-            if lang == "zh"
-            else f"Accepted and approved: {describe(r, lang)}"
-        )
+        line = w("answer.approved", line=turn.rw.describe(r))
     else:
-        line = (
-            f"已接受 #{r.id}，等待組長核准。"
-            if lang == "zh"
-            else f"You accepted #{r.id}; a lead decides next."
-        )
-    return _outcome_reply(out, lang, [line])
+        line = w("answer.accepted", id=r.id)
+    return _outcome_reply(out, [line], turn)
 
 
-def handle_decide(core: ChatCore, msg: Incoming, parsed: ParsedMessage, now: datetime) -> Reply:
-    lang = parsed.lang
+def handle_decide(core: ChatCore, turn: Turn) -> Reply:
+    w, parsed = turn.w, turn.parsed
     approve = parsed.intent == "approve"
     if parsed.request_id is None:
-        return _need(
-            "request", "哪一個申請（編號）", lang, "approve 12" if approve else "deny 12 reason"
+        return _need(turn, "decide_id")
+    with core.write(turn) as uow:
+        out = svc.decide(
+            uow,
+            turn.msg.team,
+            turn.member.agent_id,
+            parsed.request_id,
+            approve,
+            turn.now,
+            parsed.reason,
         )
-    with core.uow() as uow:
-        out = svc.decide(uow, msg.team, msg.sender, parsed.request_id, approve, now, parsed.reason)
-    r = out.request
+    r, rw = out.request, turn.rw
     if approve:
-        lines = [f"已核准 {describe(r, lang)}" if lang == "zh" else f"Approved {describe(r, lang)}"]
+        lines = [w("decide.approved", line=rw.describe(r))]
+        if out.impact is not None:
+            lines += impact_lines(out.impact, w)
+        if out.warnings:
+            lines.append(w("decide.against_warning"))
         if out.cover:
-            lines.append("可代班人選：" if lang == "zh" else "Who can cover the freed shifts:")
-            lines.append(cover_lines(out.cover, lang))
+            lines.append(w("cover.freed_head"))
+            lines += cover_lines(out.cover, w)
     else:
-        lines = [f"已駁回 {describe(r, lang)}" if lang == "zh" else f"Denied {describe(r, lang)}"]
-    return _outcome_reply(out, lang, lines)
+        lines = [w("decide.denied", line=rw.describe(r))]
+    return _outcome_reply(out, lines, turn)
 
 
-def handle_cancel(core: ChatCore, msg: Incoming, parsed: ParsedMessage, now: datetime) -> Reply:
-    lang = parsed.lang
-    if parsed.request_id is None:
-        return _need("request", "要取消哪一個申請（編號）", lang, "cancel 12")
-    with core.uow() as uow:
-        out = svc.cancel(uow, msg.team, msg.sender, parsed.request_id, now)
-    line = (
-        f"已取消 #{out.request.id}。"
-        if lang == "zh"
-        else f"Cancelled #{out.request.id}; nothing changed on the roster."
-    )
-    return _outcome_reply(out, lang, [line])
+def handle_cancel(core: ChatCore, turn: Turn) -> Reply:
+    w = turn.w
+    if turn.parsed.request_id is None:
+        return _need(turn, "cancel_id")
+    with core.write(turn) as uow:
+        out = svc.cancel(uow, turn.msg.team, turn.member.agent_id, turn.parsed.request_id, turn.now)
+    r = out.request
+    key = "cancel.sick" if r.kind == "sick" else "cancel.done"
+    return _outcome_reply(out, [w(key, id=r.id, shift=turn.rw.shift(r.shift))], turn)
 
 
-def handle_leave(core: ChatCore, msg: Incoming, parsed: ParsedMessage, now: datetime) -> Reply:
-    lang = parsed.lang
+def handle_leave(core: ChatCore, turn: Turn) -> Reply:
+    w, parsed = turn.w, turn.parsed
     if not parsed.dates:
-        return _need(
-            "day(s)", "請假日期", lang, "leave Dec 24 to Dec 26 family trip / 12月24日請假"
-        )
+        return _need(turn, "leave_days")
     first = parsed.dates[0]
     last = parsed.dates[1] if len(parsed.dates) > 1 else None
-    with core.uow() as uow:
-        out = svc.request_leave(uow, msg.team, msg.sender, first, last, parsed.reason, now)
-    r = out.request
+    with core.write(turn) as uow:
+        out = svc.request_leave(
+            uow, turn.msg.team, turn.member.agent_id, first, last, parsed.reason, turn.now
+        )
+    r, rw = out.request, turn.rw
     if r.status == "approved":
-        line = (
-            f"已自動核准 {describe(r, lang)}" if lang == "zh" else f"Approved {describe(r, lang)}"
-        )
+        lines = [w("leave.approved", line=rw.describe(r, status=False))]
     else:
-        line = (
-            f"已送出 {describe(r, lang)}，等待組長核准。"
-            if lang == "zh"
-            else f"Requested {describe(r, lang)}. A lead decides next."
-        )
-    return _outcome_reply(out, lang, [line])
+        lines = [w("leave.requested", line=rw.describe(r, status=False))]
+    if out.impact is not None:
+        lines += impact_lines(out.impact, w)
+    for day in out.no_shift_days:
+        lines.append(w("impact.no_shift_day", day=day))
+    if out.warnings:
+        lines.append(w("warn.staffing"))
+        lines += violation_lines(out.warnings, w)
+    if out.cover:
+        lines.append(w("cover.freed_head"))
+        lines += cover_lines(out.cover, w)
+    return _outcome_reply(out, lines, turn)
 
 
-def handle_sick(core: ChatCore, msg: Incoming, parsed: ParsedMessage, now: datetime) -> Reply:
-    lang = parsed.lang
-    tz = _tz(core, msg.team)
-    day = parsed.dates[0] if parsed.dates else now.astimezone(tz).date()
-    with core.uow() as uow:
-        out = svc.report_sick(uow, msg.team, msg.sender, day, now)
+def handle_sick(core: ChatCore, turn: Turn) -> Reply:
+    w = turn.w
+    day = turn.parsed.dates[0] if turn.parsed.dates else _today(turn)
+    with core.write(turn) as uow:
+        out = svc.report_sick(uow, turn.msg.team, turn.member.agent_id, day, turn.now)
     r = out.request
-    if lang == "zh":
-        lines = [
-            f"收到，早日康復。你 {fmt_shift(r.shift, lang)} 的班已釋出（#{r.id}），已通知組長。",
-            "可代班人選：",
-        ]
-    else:
-        lines = [
-            f"Get well soon. Your {fmt_shift(r.shift, lang)} shift is freed (#{r.id}) and the leads are told.",
-            "Who can cover:",
-        ]
-    lines.append(cover_lines(out.cover, lang))
-    return _outcome_reply(out, lang, lines)
+    lines = [w("sick.freed", id=r.id, shift=turn.rw.shift(r.shift)), w("cover.head")]
+    lines += cover_lines(out.cover, w)
+    return _outcome_reply(out, lines, turn)
 
 
-def handle_mine(core: ChatCore, msg: Incoming, parsed: ParsedMessage, now: datetime) -> Reply:
-    lang = parsed.lang
-    with core.uow() as uow:
-        shifts = roster.my_shifts(uow, msg.team, msg.sender, now)
-        reqs = svc.requests_of(uow, msg.team, msg.sender, now)
-    lines = ["你接下來 7 天的班：" if lang == "zh" else "Your shifts in the next 7 days:"]
-    lines += [f"  {fmt_shift(s, lang)}" for s in shifts] or [
-        "  （沒有）" if lang == "zh" else "  (none)"
-    ]
+def handle_mine(core: ChatCore, turn: Turn) -> Reply:
+    w, rw = turn.w, turn.rw
+    with core.read() as uow:
+        shifts = roster.my_shifts(uow, turn.msg.team, turn.member.agent_id, turn.now)
+        reqs = svc.requests_of(uow, turn.msg.team, turn.member.agent_id, turn.now)
+    lines = [w("mine.head")]
+    lines += [f"  {rw.shift(s)}" for s in shifts] or [f"  {w('none')}"]
     if reqs:
-        lines.append("進行中的申請：" if lang == "zh" else "Open requests:")
-        lines += [f"  {describe(r, lang)}" for r in reqs]
+        lines.append(w("mine.requests"))
+        lines += [f"  {rw.describe(r)}" for r in reqs]
     return Reply("\n".join(lines))
 
 
-def handle_roster(core: ChatCore, msg: Incoming, parsed: ParsedMessage, now: datetime) -> Reply:
-    lang = parsed.lang
-    tz = _tz(core, msg.team)
-    day = parsed.dates[0] if parsed.dates else now.astimezone(tz).date()
+def handle_roster(core: ChatCore, turn: Turn) -> Reply:
+    w = turn.w
+    day = turn.parsed.dates[0] if turn.parsed.dates else _today(turn)
     with core.read() as uow:
-        rd = roster.roster_day(uow, msg.team, day)
+        rd = roster.roster_day(uow, turn.msg.team, day)
     groups: dict[str, list[str]] = {}
     for person, shift in rd.shifts:
-        key = f"{shift.start:%H:%M}–{shift.end:%H:%M} {shift.skill}"
+        key = f"{shift.start:%H:%M}–{shift.end:%H:%M} {w.skill(shift.skill)}"
         groups.setdefault(key, []).append(person.agent_id)
-    title = f"{fmt_day(day, lang)} 班表：" if lang == "zh" else f"Roster for {fmt_day(day, lang)}:"
-    lines = [title]
+    lines = [w("roster.head", day=day)]
     if not groups:
-        lines.append("  （沒有排班）" if lang == "zh" else "  (nobody is scheduled)")
+        lines.append("  " + w("roster.nobody"))
     for key in sorted(groups):
         lines.append(f"  {key} ({len(groups[key])}): {', '.join(sorted(groups[key]))}")
     if rd.open_shifts:
-        lines.append(
-            ("空缺：" if lang == "zh" else "Open: ")
-            + ", ".join(f"{s.start:%H:%M}–{s.end:%H:%M} {s.skill}" for s in rd.open_shifts)
-        )
+        spans = [f"{s.start:%H:%M}–{s.end:%H:%M} {w.skill(s.skill)}" for s in rd.open_shifts]
+        lines.append(w("roster.open", shifts=", ".join(spans)))
     if rd.off:
+        people = [f"{p.agent_id} ({w('off.' + why)})" for p, why in rd.off]
+        lines.append(w("roster.off", people=", ".join(people)))
+    return Reply("\n".join(lines))
+
+
+def handle_off(core: ChatCore, turn: Turn) -> Reply:
+    w = turn.w
+    day = turn.parsed.dates[0] if turn.parsed.dates else _today(turn)
+    with core.read() as uow:
+        rd = roster.roster_day(uow, turn.msg.team, day)
+    if not rd.off:
+        return Reply(w("off.nobody", day=day))
+    lines = [w("off.head", day=day)]
+    for person, why, covered_by in rd.off_detail:
+        if covered_by:
+            state = w("off.covered", who=covered_by)
+        elif covered_by is None and why != "leave_no_shift":
+            state = w("off.uncovered")
+        else:
+            state = w("off.no_shift")
         lines.append(
-            ("休假/病假：" if lang == "zh" else "Off: ")
-            + ", ".join(f"{p.agent_id} ({why})" for p, why in rd.off)
+            f"  {person.name} (@{person.agent_id}) — {w('off.' + why.split('_')[0])}, {state}"
         )
     return Reply("\n".join(lines))
 
 
-def handle_staffing(core: ChatCore, msg: Incoming, parsed: ParsedMessage, now: datetime) -> Reply:
-    lang = parsed.lang
-    tz = _tz(core, msg.team)
-    day = parsed.dates[0] if parsed.dates else now.astimezone(tz).date()
+def handle_open(core: ChatCore, turn: Turn) -> Reply:
+    w, rw = turn.w, turn.rw
     with core.read() as uow:
-        sd = roster.staffing_day(uow, msg.team, day)
-    return Reply(staffing_text(sd, lang))
-
-
-def staffing_text(sd: roster.StaffingDay, lang: str, *, max_rows: int = 12) -> str:
-    zh = lang == "zh"
-    if not sd.rows:
-        return (
-            f"{fmt_day(sd.day, lang)} 沒有話務預測；先執行 shiftbot forecast。"
-            if zh
-            else f"No call forecast for {fmt_day(sd.day, lang)}; run `shiftbot forecast` first."
+        items = svc.open_shifts(uow, turn.msg.team, turn.member.agent_id, turn.now)
+    if not items:
+        return Reply(w("open.none"))
+    blocks = [
+        Block(
+            f"#{r.id} {rw.shift(r.shift)} ({rw.kind(r.kind)}, {r.requester.name})",
+            buttons_for(("take",), r.id, w),
+            r.id,
         )
-    target = f"{sd.target_service_level:.0%}/{sd.target_seconds:g}s"
-    head = (
-        f"{fmt_day(sd.day, lang)} 人力：預估服務水準 {sd.weighted_service_level:.1%}（目標 {target}）"
-        if zh
-        else f"Staffing {fmt_day(sd.day, lang)}: projected service level {sd.weighted_service_level:.1%} (target {target})"
+        for r in items
+    ]
+    return _blocks_reply(w("open.head"), blocks, w)
+
+
+def _blocks_reply(head: str, blocks: list[Block], w: Words) -> Reply:
+    shown, rest = _fit(head, blocks)
+    lines = [head, *[f"  {b.text}" for b in shown]]
+    if rest:
+        lines.append("  " + w("more", n=rest))
+    return Reply(
+        "\n".join(lines),
+        buttons=tuple(b for block in shown for b in block.buttons),
+        blocks=(Block(head), *shown),
+    )
+
+
+def _fit(head: str, blocks: list[Block]) -> tuple[list[Block], int]:
+    size = len(head)
+    shown: list[Block] = []
+    for block in blocks:
+        size += len(block.text) + 3
+        if size > MAX_REPLY - 120 or len(shown) >= 20:
+            break
+        shown.append(block)
+    return shown, len(blocks) - len(shown)
+
+
+def handle_staffing(core: ChatCore, turn: Turn) -> Reply:
+    day = turn.parsed.dates[0] if turn.parsed.dates else _today(turn)
+    with core.read() as uow:
+        sd = roster.staffing_day(uow, turn.msg.team, day)
+    return Reply(staffing_text(sd, turn.w))
+
+
+def staffing_text(sd: roster.StaffingDay, w: Words, *, max_rows: int = 12) -> str:
+    if not sd.rows:
+        return w("staffing.no_forecast", day=sd.day)
+    head = w(
+        "staffing.head",
+        day=sd.day,
+        sl=sd.weighted_service_level,
+        target=sd.target_service_level,
+        seconds=int(sd.target_seconds),
     )
     lines = [head]
     gaps = sd.gaps
     if not gaps:
-        lines.append("每個時段人力都足夠。" if zh else "Every interval meets the required agents.")
-    else:
-        lines.append(f"{len(gaps)} 個時段人力不足：" if zh else f"{len(gaps)} interval(s) short:")
+        lines.append(w("staffing.all_met"))
+        return "\n".join(lines)
+    lines.append(w("staffing.short", n=len(gaps)))
+    lines.append("  " + w("staffing.columns"))
+    worst = sorted(gaps, key=lambda r: (r.gap, r.start))[:max_rows]
+    for r in sorted(worst, key=lambda r: (r.start, r.skill)):
         lines.append(
-            "  時段         技能    需求 排班 缺口  SL"
-            if zh
-            else "  interval     skill   req  sched gap  SL"
+            f"  {r.start:%H:%M}  {w.skill(r.skill):<8} {r.required:>4} {r.scheduled:>5.1f}"
+            f" {r.gap:>+4.0f} {r.service_level:>5.0%}"
         )
-        worst = sorted(gaps, key=lambda r: (r.gap, r.start))[:max_rows]
-        for r in sorted(worst, key=lambda r: (r.start, r.skill)):
-            lines.append(
-                f"  {r.start:%H:%M}        {r.skill:<7} {r.required:>4} {r.scheduled:>5.1f} {r.gap:>+4.0f} {r.service_level:>4.0%}"
-            )
-        if len(gaps) > max_rows:
-            lines.append(
-                f"  … 另有 {len(gaps) - max_rows} 個"
-                if zh
-                else f"  … and {len(gaps) - max_rows} more"
-            )
+    if len(gaps) > max_rows:
+        lines.append("  " + w("more", n=len(gaps) - max_rows))
     return "\n".join(lines)
 
 
-def handle_pending(core: ChatCore, msg: Incoming, parsed: ParsedMessage, now: datetime) -> Reply:
-    lang = parsed.lang
-    with core.uow() as uow:
-        items = svc.pending_for(uow, msg.team, msg.sender, now)
-        me = directory.member(uow, msg.team, msg.sender)
+def handle_pending(core: ChatCore, turn: Turn) -> Reply:
+    w, rw = turn.w, turn.rw
+    with core.read() as uow:
+        items = svc.pending_for(uow, turn.msg.team, turn.member.agent_id, turn.now)
     if not items:
-        return Reply("沒有等待你處理的申請。" if lang == "zh" else "Nothing is waiting for you.")
-    lines = ["等待你處理：" if lang == "zh" else "Waiting for you:"]
-    buttons: list[Button] = []
-    for r in items:
-        lines.append(f"  {describe(r, lang)}")
-        actions = (
-            ("accept", "decline") if r.status == "pending_counterpart" else ("approve", "deny")
+        return Reply(w("pending.none"))
+    blocks = []
+    for p in items:
+        text = rw.describe(p.request)
+        if p.request.created_at is not None:
+            text += " " + w("pending.age", hours=_age_hours(p.request.created_at, turn.now))
+        extra = impact_lines(p.impact, w) if p.impact is not None else []
+        blocks.append(
+            Block(
+                "\n    ".join([text, *[e.strip() for e in extra]]),
+                buttons_for(p.actions, p.request.id, w),
+                p.request.id,
+            )
         )
-        if me is not None and me.role == "lead" and r.status == "pending_lead":
-            actions = ("approve", "deny")
-        buttons += buttons_for(actions, r.id, lang)
-    return Reply("\n".join(lines), buttons=tuple(buttons))
+    return _blocks_reply(w("pending.head"), blocks, w)
 
 
-Handler = Callable[[ChatCore, Incoming, ParsedMessage, datetime], Reply]
+def _age_hours(created: datetime, now: datetime) -> float:
+    return max(0.0, (now - created).total_seconds() / 3600)
+
+
+Handler = Callable[[ChatCore, Turn], Reply]
 
 HANDLERS: dict[str, Handler] = {
     "swap": handle_swap,
@@ -622,6 +716,8 @@ HANDLERS: dict[str, Handler] = {
     "roster": handle_roster,
     "staffing": handle_staffing,
     "pending": handle_pending,
+    "open": handle_open,
+    "off": handle_off,
     "help": handle_help,
     "unknown": handle_help,
 }

@@ -15,7 +15,9 @@ Templates use ``str.format`` fields. Values are written for the reader:
 - a pair of datetimes as a span, ``Fri 08:00–16:00`` (``Thu 22:00–Fri 06:00`` across days);
 - a float without a spec with at most one decimal (``8``, ``10.5``);
 - a list or tuple of strings joined (``a, b and c`` / ``a、b和c``);
-- a field named ``skill`` (or ending in ``_skill``) through the team's display names.
+- a field named ``skill`` (or ending in ``_skill``) through the team's display names;
+- a field named ``verb`` (``approve``) through ``verb.*`` (``{verb:done}``: ``done.*``, the
+  participle "approved"), ``state`` (``pending_lead``) through ``state.*``.
 
 Planner and services never word anything: they return codes and values; the edge calls
 :func:`words` (or :func:`t`) with the reader's language.
@@ -116,10 +118,15 @@ class MissingMessage(KeyError):
 
 
 @cache
-def template(lang: str, key: str, plural: bool = False) -> str:
+def template(lang: str, key: str, count: int | None = None) -> str:
+    """The catalog text of ``key`` in ``lang``; with ``count``, the plural form for it."""
     base = "zh-Hant" if lang == "zh-Hans" else lang
     tr = _translations(base)
-    text = tr.ngettext(key, key + "#plural", 2 if plural else 1) if plural else tr.gettext(key)
+    text = key
+    if count is not None:
+        text = tr.ngettext(key, key + "#plural", count)
+    if text in (key, key + "#plural"):
+        text = tr.gettext(key)
     if text in (key, key + "#plural"):
         raise MissingMessage(f"{key!r} is not in the {base} catalog")
     if lang == "zh-Hans":
@@ -150,8 +157,11 @@ class Words:
         return _Formatter(self).format(template(self.lang, key), **params)
 
     def tn(self, key: str, n: int, /, **params: object) -> str:
-        """A message with a count: English picks singular or plural; Chinese has one form."""
-        text = template(self.lang, key, plural=not self.zh and n != 1)
+        """A message with a count: English picks singular or plural; Chinese has one form.
+
+        A message without plural forms is used as it is.
+        """
+        text = template(self.lang, key, n)
         return _Formatter(self).format(text, n=n, **params)
 
     # -- values ----------------------------------------------------------------------
@@ -197,6 +207,10 @@ class Words:
     def value(self, value: object, spec: str = "", name: str = "") -> str:
         if isinstance(value, bool):
             return str(value)
+        if name == "verb" and isinstance(value, str):
+            return self.t(f"{'done' if spec == 'done' else 'verb'}.{value}")
+        if name == "state" and isinstance(value, str):
+            return self.t(f"state.{value}")
         if name == "skill" or name.endswith("_skill"):
             if isinstance(value, str):
                 return self.skill(value)

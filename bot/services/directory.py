@@ -1,12 +1,16 @@
-"""Who is who: transport ids and mentions to agents."""
+"""Who is who: teams, transport ids and mentions to agents."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
+from sqlalchemy import update
+from sqlmodel import col
+
+from bot.services.ports import UnitOfWork
 from storage import repository as repo
 from storage.tables import Agent, Team
-from storage.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -18,6 +22,18 @@ class Member:
     slack_user_id: str | None
     telegram_user_id: int | None
     timezone: str
+    lang: str | None = None
+    last_lang: str | None = None
+
+
+@dataclass(frozen=True)
+class TeamInfo:
+    name: str
+    timezone: str
+    language: str | None
+    skill_names: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    slack_channel: str | None = None
+    telegram_chat_id: int | None = None
 
 
 def _member(agent: Agent, team: Team) -> Member:
@@ -29,19 +45,38 @@ def _member(agent: Agent, team: Team) -> Member:
         agent.slack_user_id,
         agent.telegram_user_id,
         team.timezone,
+        agent.lang,
+        agent.last_lang,
     )
+
+
+def _find(uow: UnitOfWork, team_id: int, agent_id: str) -> Agent | None:
+    found = repo.find_agent(uow.session, team_id, agent_id=agent_id)
+    if found is None:
+        found = repo.find_agent_folded(uow.session, team_id, agent_id)
+    return found
 
 
 def member(uow: UnitOfWork, team: str, agent_id: str) -> Member | None:
+    """The team's agent ``agent_id`` (ids are case-insensitive: ``Amy`` finds ``amy``)."""
     t = repo.team_by_name(uow.session, team)
     if t is None or t.id is None:
         return None
-    a = repo.find_agent(uow.session, t.id, agent_id=agent_id)
-    if a is None:
+    a = _find(uow, t.id, agent_id)
+    return None if a is None else _member(a, t)
+
+
+def team_info(uow: UnitOfWork, team: str) -> TeamInfo | None:
+    t = repo.team_by_name(uow.session, team)
+    if t is None:
         return None
-    return Member(
-        t.name, a.agent_id, a.name, a.role, a.slack_user_id, a.telegram_user_id, t.timezone
+    return TeamInfo(
+        t.name, t.timezone, t.language, t.skill_names or {}, t.slack_channel, t.telegram_chat_id
     )
+
+
+def team_names(uow: UnitOfWork) -> list[str]:
+    return [t.name for t in repo.all_teams(uow.session)]
 
 
 def team_timezone(uow: UnitOfWork, team: str) -> str | None:
@@ -49,34 +84,41 @@ def team_timezone(uow: UnitOfWork, team: str) -> str | None:
     return None if t is None else t.timezone
 
 
-def by_slack_id(uow: UnitOfWork, slack_user_id: str) -> list[Member]:
-    return [
-        _member(a, t)
-        for a, t in repo.agents_by_transport_id(uow.session, slack_user_id=slack_user_id)
-    ]
+def by_transport_id(uow: UnitOfWork, transport: str, user_id: str) -> list[Member]:
+    """The people a Slack or Telegram user id belongs to (one per team they are in)."""
+    if transport == "slack":
+        rows = repo.agents_by_transport_id(uow.session, slack_user_id=user_id)
+    elif transport == "telegram" and user_id.lstrip("-").isdigit() and len(user_id) < 20:
+        rows = repo.agents_by_transport_id(uow.session, telegram_user_id=int(user_id))
+    else:
+        return []
+    return [_member(a, t) for a, t in rows]
 
 
-def by_telegram_id(uow: UnitOfWork, telegram_user_id: int) -> list[Member]:
-    return [
-        _member(a, t)
-        for a, t in repo.agents_by_transport_id(uow.session, telegram_user_id=telegram_user_id)
-    ]
+def remember_language(uow: UnitOfWork, team: str, agent_id: str, lang: str) -> None:
+    """Note the language a person last wrote in (used when nothing else says what they read)."""
+    t = repo.team_by_name(uow.session, team)
+    if t is None or t.id is None:
+        return
+    uow.session.execute(
+        update(Agent)
+        .where(col(Agent.team_id) == t.id, col(Agent.agent_id) == agent_id)
+        .values(last_lang=lang)
+    )
 
 
 def resolve_mention(uow: UnitOfWork, team: str, token: str) -> str | None:
     """A mention as written (``U0123`` from Slack, ``bob``) to an ``agent_id`` of the team.
 
     The transport's id wins (``slack_user_id``, ``telegram_user_id``); ``agent_id`` is the
-    fallback, so ``@bob`` names the agent ``bob`` everywhere.
+    fallback, case-insensitively, so ``@bob`` and ``@Bob`` name the agent ``bob`` everywhere.
     """
     t = repo.team_by_name(uow.session, team)
     if t is None or t.id is None:
         return None
     agent = repo.find_agent(uow.session, t.id, slack_user_id=token)
-    if agent is None and token.lstrip("-").isdigit():
+    if agent is None and token.lstrip("-").isdigit() and len(token) < 20:
         agent = repo.find_agent(uow.session, t.id, telegram_user_id=int(token))
     if agent is None:
-        agent = repo.find_agent(uow.session, t.id, agent_id=token)
-    if agent is None:
-        agent = repo.find_agent(uow.session, t.id, agent_id=token.lower())
+        agent = _find(uow, t.id, token)
     return None if agent is None else agent.agent_id

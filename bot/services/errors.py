@@ -1,20 +1,37 @@
-"""Named domain errors. Handlers turn them into helpful replies in one place."""
+"""Named domain errors. Each carries a catalog id and values; the edge words it.
+
+``raise NotAllowed("error.not_a_lead", team="card-hotline", verb="approve")`` — the chat core
+renders ``error.not_a_lead`` in the reader's language; ``message`` is the English text, for
+logs and tests. Errors only the command line shows (analysts' options) may be plain English
+text instead of an id.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.i18n import words
 from planner.rules import Violation
 
 
 class DomainError(Exception):
-    """A request the service refuses, with a message for the person who asked."""
+    """A request the service refuses, with a message id and its values."""
 
     code = "error"
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, key: str, /, **params: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+    @property
+    def message(self) -> str:
+        if " " in self.key:  # an analyst's command-line error, written in English only
+            return self.key
+        return words("en")(self.key, **self.params)
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class UnknownAgent(DomainError):
@@ -53,11 +70,22 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class Busy(DomainError):
+    """The database is held by another writer (a long import); nothing was changed."""
+
+    code = "busy"
+
+
 class RulesBroken(DomainError):
     """The change breaks one or more roster rules; every one is listed."""
 
     code = "rules_broken"
 
-    def __init__(self, headline: str, violations: Sequence[Violation]) -> None:
-        super().__init__(headline)
+    def __init__(self, key: str, violations: Sequence[Violation], /, **params: object) -> None:
+        super().__init__(key, **params)
         self.violations = list(violations)
+
+    @property
+    def message(self) -> str:
+        head = words("en").tn(self.key, len(self.violations), **self.params)
+        return " ".join([head, *(v.message for v in self.violations)])

@@ -9,13 +9,13 @@ import numpy as np
 import pandas as pd
 
 from bot.services.errors import BadRequest, UnknownTeam
+from bot.services.ports import UnitOfWork
 from planner.forecast import forecast_volume
 from planner.headcount import fte_by_skill, headcount
 from planner.staffing import required_agents
 from storage import repository as repo
 from storage.localtime import LocalTimeError, to_utc
 from storage.tables import Team
-from storage.unit_of_work import UnitOfWork
 
 STANDARD_WEEKLY_HOURS = 40.0
 
@@ -23,7 +23,8 @@ STANDARD_WEEKLY_HOURS = 40.0
 def _team(uow: UnitOfWork, name: str) -> Team:
     team = repo.team_by_name(uow.session, name)
     if team is None or team.id is None:
-        raise UnknownTeam(f"unknown team {name!r}")
+        known = [t.name for t in repo.all_teams(uow.session)]
+        raise UnknownTeam("error.unknown_team", team=name, known=known or ["—"])
     return team
 
 

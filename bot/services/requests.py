@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from bot.i18n import normalise
 from bot.services.errors import (
     BadRequest,
     Conflict,
@@ -36,20 +37,26 @@ from bot.services.errors import (
     UnknownRequest,
     UnknownTeam,
 )
-from bot.services.views import Notice, Outcome, Person, RequestView, ShiftView
+from bot.services.ports import UnitOfWork
+from bot.services.views import Notice, Outcome, Person, RefView, RequestView, ShiftView
 from planner.cover import CoverCandidate, suggest_cover
+from planner.impact import Impact, staffing_impact
 from planner.model import AgentInfo, Demand, Leave
 from planner.model import Shift as PlanShift
 from planner.rules import ChangeKind, RosterChange, RosterContext, Violation, validate
+from storage import messaging as msgrepo
 from storage import repository as repo
 from storage.localtime import local_day_bounds
 from storage.repository import AgentRecord as Agent
-from storage.tables import Request, Shift, Team
-from storage.unit_of_work import UnitOfWork
+from storage.tables import MessageRef, Request, Shift, Team
 
 PENDING = ("pending_counterpart", "pending_lead", "open")
 FINAL = ("approved", "denied", "declined", "cancelled", "expired")
 MAX_LEAVE_DAYS = 31
+MAX_TEXT = 500
+"""Longest reason or deny note a person can type (characters), on every backend."""
+MAX_IMPACTS = 10
+"""``pending`` computes the staffing impact of at most this many requests."""
 
 
 # ------------------------------------------------------------------------------- team scope
@@ -68,7 +75,8 @@ class Scope:
     def load(cls, session: Session, team_name: str) -> Scope:
         team = repo.team_by_name(session, team_name)
         if team is None or team.id is None:
-            raise UnknownTeam(f"unknown team {team_name!r}")
+            known = [t.name for t in repo.all_teams(session)]
+            raise UnknownTeam("error.unknown_team", team=team_name, known=known or ["—"])
         agents = {a.id: a for a in repo.agent_records(session, team.id)}
         return cls(session, team, ZoneInfo(team.timezone), agents)
 
@@ -77,18 +85,29 @@ class Scope:
         assert self.team.id is not None
         return self.team.id
 
+    @property
+    def team_lang(self) -> str:
+        return normalise(self.team.language)
+
     def agent(self, agent_id: str) -> Agent:
+        wanted = agent_id.casefold()
         for agent in self.agents.values():
-            if agent.agent_id == agent_id:
+            if agent.agent_id.casefold() == wanted:
                 return agent
-        raise UnknownAgent(f"there is no agent @{agent_id} in team {self.team.name}")
+        raise UnknownAgent("error.unknown_agent", agent=agent_id, team=self.team.name)
 
     def by_pk(self, pk: int | None) -> Agent | None:
         return None if pk is None else self.agents.get(pk)
 
+    def reads(self, agent: Agent) -> str:
+        """The language ``agent`` reads: their own, else the team's, else what they last wrote."""
+        return normalise(agent.lang or self.team.language or agent.last_lang)
+
     def person(self, pk: int | None) -> Person | None:
         agent = self.by_pk(pk)
-        return None if agent is None else Person(agent.agent_id, agent.name, agent.role)
+        if agent is None:
+            return None
+        return Person(agent.agent_id, agent.name, agent.role, self.reads(agent))
 
     def leads(self, exclude: Iterable[int | None] = ()) -> list[Agent]:
         skip = set(exclude)
@@ -134,6 +153,8 @@ class Scope:
             decided_at=req.decided_at.astimezone(self.tz) if req.decided_at else None,
             decision_note=req.decision_note,
             override_cutoff=req.override_cutoff,
+            staffing_warning=req.staffing_warning,
+            created_at=req.created_at.astimezone(self.tz) if req.created_at else None,
         )
 
     # -- rules context -------------------------------------------------------------------
@@ -249,85 +270,120 @@ def _plan(scope: Scope, shift: Shift, expected: Agent | None) -> PlanShift:
     return repo.to_plan_shift(shift, worker.agent_id if worker else "")
 
 
+def _violation(rule: str, code: str, message: str, **params: object) -> Violation:
+    return Violation(rule, message, code, params)
+
+
 def _no_shift(agent: Agent, day: date) -> Violation:
-    return Violation("no_shift", f"no_shift: {agent.name} has no shift on {day:%a %d %b}")
+    return _violation(
+        "no_shift",
+        "svc.no_shift_that_day",
+        f"no_shift: {agent.name} has no shift on {day:%a} {day.day} {day:%b}",
+        name=agent.name,
+        day=day,
+    )
 
 
 def _ownership(
     scope: Scope, shift: Shift | None, expected: Agent, day: date | None
 ) -> list[Violation]:
     """``no_shift`` when ``expected`` no longer works the shift the request is about."""
-    when = f" on {day:%a %d %b}" if day else ""
     if shift is None:
         return [
-            Violation("no_shift", f"no_shift: the shift of {expected.name}{when} no longer exists")
+            _violation(
+                "no_shift",
+                "svc.shift_gone",
+                f"no_shift: the shift of {expected.name} no longer exists",
+                name=expected.name,
+            )
         ]
     if shift.agent_pk != expected.id:
         holder = scope.by_pk(shift.agent_pk)
-        now_with = f" ({holder.name} works it now)" if holder else " (it is open now)"
+        start = shift.start_utc.astimezone(scope.tz)
+        if holder is not None:
+            return [
+                _violation(
+                    "no_shift",
+                    "svc.shift_moved",
+                    f"no_shift: {expected.name} no longer has the shift on "
+                    f"{start:%a} {start.day} {start:%b %H:%M} ({holder.name} works it now)",
+                    name=expected.name,
+                    start=start,
+                    holder=holder.name,
+                )
+            ]
         return [
-            Violation(
+            _violation(
                 "no_shift",
+                "svc.shift_open_now",
                 f"no_shift: {expected.name} no longer has the shift on "
-                f"{shift.start_utc.astimezone(scope.tz):%a %d %b %H:%M}{now_with}",
+                f"{start:%a} {start.day} {start:%b %H:%M} (it is open now)",
+                name=expected.name,
+                start=start,
             )
         ]
     return []
 
 
-def _lock_shifts(session: Session, ids: Iterable[int | None]) -> dict[int, Shift]:
+def _lock_shifts(
+    session: Session, ids: Iterable[int | None], *, lock: bool = True
+) -> dict[int, Shift]:
     out: dict[int, Shift] = {}
     for shift_id in sorted({i for i in ids if i is not None}):
-        shift = repo.shift_by_id(session, shift_id, lock=True)
+        shift = repo.shift_by_id(session, shift_id, lock=lock)
         if shift is not None:
             session.refresh(shift)
             out[shift_id] = shift
     return out
 
 
-def _load_request(scope: Scope, request_id: int) -> Request:
+def _load_request(scope: Scope, request_id: int, now: datetime) -> Request:
+    """The request, locked; one whose time has come is expired, even before the sweep ran."""
     req = repo.request_by_id(scope.session, request_id, lock=True)
     if req is None or req.team_id != scope.team_id:
-        raise UnknownRequest(f"there is no request #{request_id} in team {scope.team.name}")
+        raise UnknownRequest("error.unknown_request", id=request_id, team=scope.team.name)
     scope.session.refresh(req)
+    if req.status in PENDING and req.expires_at is not None and req.expires_at <= now:
+        raise InvalidTransition("error.already_expired", id=req.id)
     return req
 
 
 def _state_error(scope: Scope, req: Request, wanted: str) -> InvalidTransition:
-    """``#12 was already approved by lin at 09:14`` and friends."""
-    rid = f"#{req.id}"
+    """``#12 was already approved by lin at 09:14`` and friends, as a message id and values.
+
+    ``wanted`` is the verb asked for (``approve``, ``take`` …).
+    """
     who = scope.by_pk(req.decided_by_pk)
-    at = f" at {req.decided_at.astimezone(scope.tz):%H:%M}" if req.decided_at else ""
+    at = req.decided_at.astimezone(scope.tz) if req.decided_at else None
+    base: dict[str, object] = {"id": req.id, "verb": wanted}
+    taker = scope.by_pk(req.taker_pk)
+    if wanted == "take" and taker is not None and req.status in ("pending_lead", "approved"):
+        taken_at = req.updated_at.astimezone(scope.tz)
+        return InvalidTransition("error.already_taken", **base, who=taker.agent_id, at=taken_at)
+    if req.status in ("approved", "denied") and who is not None and at is not None:
+        return InvalidTransition(f"error.already_{req.status}_by", **base, who=who.agent_id, at=at)
     if req.status in ("approved", "denied"):
-        by = f" by {who.agent_id}" if who else ""
-        return InvalidTransition(f"{rid} was already {req.status}{by}{at}")
+        return InvalidTransition(f"error.already_{req.status}", **base)
     if req.status == "declined":
         return InvalidTransition(
-            f"{rid} was declined by {who.agent_id if who else 'the counterpart'}{at}"
+            "error.already_declined", **base, who=who.agent_id if who else "—", at=at or req.updated_at
         )
     if req.status == "cancelled":
-        return InvalidTransition(f"{rid} was cancelled by its requester{at}")
+        return InvalidTransition("error.already_cancelled", **base)
     if req.status == "expired":
-        return InvalidTransition(f"{rid} expired when its shift started")
+        return InvalidTransition("error.already_expired", **base)
     if req.status == "pending_counterpart":
         other = scope.by_pk(req.counterpart_pk)
         return InvalidTransition(
-            f"{rid} is still waiting for {other.agent_id if other else 'the counterpart'} "
-            f"to accept; it cannot be {wanted} yet"
+            "error.waiting_for_counterpart", **base, who=other.name if other else "—"
         )
     if req.status == "open":
-        return InvalidTransition(
-            f"{rid} is still open for someone to take; it cannot be {wanted} yet"
-        )
-    if req.status == "pending_lead":
-        return InvalidTransition(
-            f"{rid} is waiting for a lead's decision; it cannot be {wanted} now"
-        )
-    return InvalidTransition(f"{rid} is {req.status}; it cannot be {wanted}")
+        return InvalidTransition("error.still_open", **base)
+    return InvalidTransition("error.waiting_for_lead", **base)
 
 
 def _cas(
-    scope: Scope, req: Request, expected: str, new: str, now: datetime, **values: object
+    scope: Scope, req: Request, expected: str, new: str, now: datetime, verb: str, **values: object
 ) -> None:
     assert req.id is not None
     if not repo.compare_and_set_status(
@@ -336,14 +392,43 @@ def _cas(
         fresh = repo.request_by_id(scope.session, req.id)
         assert fresh is not None
         scope.session.refresh(fresh)
-        raise _state_error(scope, fresh, new.replace("_", " "))
+        raise _state_error(scope, fresh, verb)
     scope.session.refresh(req)
 
 
-def _expire(scope: Scope, now: datetime) -> None:
-    """Expire what is due first, in its own transaction, whatever the use case decides."""
-    if repo.expire_due(scope.session, now, PENDING):
-        scope.session.commit()
+# Which posted buttons still make sense in each status; the rest are edited when it changes.
+BUTTONS_VALID = {
+    "pending_counterpart": ("answer",),
+    "pending_lead": ("decide",),
+    "open": ("take",),
+}
+ACTION_GROUP = {
+    "accept": "answer",
+    "decline": "answer",
+    "approve": "decide",
+    "deny": "decide",
+    "take": "take",
+}
+
+
+def _retire(scope: Scope, req: Request, now: datetime) -> list[RefView]:
+    """Claim the request's posted button messages that its new status makes stale."""
+    assert req.id is not None
+    valid = BUTTONS_VALID.get(req.status, ())
+    out: list[RefView] = []
+    for ref in msgrepo.live_message_refs(scope.session, req.id):
+        if ref.kind in valid or ref.id is None:
+            continue
+        if msgrepo.retire_message_ref(scope.session, ref.id, now):
+            out.append(_ref_view(ref))
+    return out
+
+
+def _ref_view(ref: MessageRef) -> RefView:
+    assert ref.id is not None
+    return RefView(
+        ref.id, ref.transport, ref.recipient, ref.request_id, ref.kind, ref.lang, ref.ref
+    )
 
 
 def _notice(
@@ -356,8 +441,31 @@ def _notice(
 ) -> list[Notice]:
     if to is None:
         return []
-    person = Person(to.agent_id, to.name, to.role)
-    return [Notice(to=person, kind=kind, request=scope.view(req), actions=actions, **extra)]  # type: ignore[arg-type]
+    person = Person(to.agent_id, to.name, to.role, scope.reads(to))
+    return [
+        Notice(
+            to=person,
+            kind=kind,
+            request=scope.view(req),
+            actions=actions,
+            team_lang=scope.team_lang,
+            **extra,  # type: ignore[arg-type]
+        )
+    ]
+
+
+def _channel_notice(scope: Scope, kind: str, req: Request, **extra: object) -> list[Notice]:
+    """A notice for the team's channel: approved changes and uncovered gaps only."""
+    return [
+        Notice(
+            to=None,
+            kind=kind,
+            request=scope.view(req),
+            channel=True,
+            team_lang=scope.team_lang,
+            **extra,  # type: ignore[arg-type]
+        )
+    ]
 
 
 def _lead_notices(
@@ -407,24 +515,32 @@ def _change_for(
             problems,
             days,
         )
-    if req.kind in ("giveaway", "sick"):
+    if req.kind in ("giveaway", "sick", "cover"):
         shift = shifts.get(req.shift_id) if req.shift_id else None
         receiver = scope.by_pk(req.taker_pk if req.taker_pk else req.counterpart_pk)
         if req.kind == "giveaway":
             problems += _ownership(scope, shift, requester, req.start_date)
         elif shift is None or shift.agent_pk is not None:
             holder = scope.by_pk(shift.agent_pk) if shift else None
-            problems.append(
-                Violation(
-                    "no_shift",
-                    "no_shift: the freed shift is no longer open"
-                    + (f" ({holder.name} works it now)" if holder else ""),
+            if holder is not None:
+                problems.append(
+                    _violation(
+                        "no_shift",
+                        "svc.freed_taken",
+                        f"no_shift: the freed shift is no longer open ({holder.name} works it now)",
+                        holder=holder.name,
+                    )
                 )
-            )
+            else:
+                problems.append(
+                    _violation(
+                        "no_shift", "svc.freed_gone", "no_shift: the freed shift is no longer open"
+                    )
+                )
         if problems or shift is None:
             return RosterChange("take", requester.agent_id, by_lead=by_lead), problems, days
         days = [shift.local_date]
-        if req.kind == "sick":
+        if req.kind in ("sick", "cover"):
             plan = repo.to_plan_shift(shift, requester.agent_id)
             add = (plan.reassigned(receiver.agent_id),) if receiver else ()
             return RosterChange("cover", requester.agent_id, add=add, by_lead=True), problems, days
@@ -468,35 +584,83 @@ def _leave_shift_ids(scope: Scope, req: Request) -> list[int]:
     return repo.shift_ids_of(scope.session, req.requester_pk, req.start_date, req.end_date)
 
 
+def _changes_coverage(change: RosterChange) -> bool:
+    """Whether the change moves agents between intervals or skills (reassigning one shift to
+    another person keeps its times, skill and breaks, so coverage stays as it is)."""
+
+    def key(s: PlanShift) -> tuple[object, ...]:
+        return (s.start, s.end, s.skill, s.breaks)
+
+    return sorted(map(key, change.remove), key=repr) != sorted(map(key, change.add), key=repr)
+
+
+@dataclass
+class Checked:
+    """The rules judged for a request as the roster is now, sorted by what they mean.
+
+    ``hard`` refuse it; ``cutoff`` need a lead (``swap_cutoff_hours``); ``staffing`` need a
+    lead when the team's policy is ``review`` (with ``deny`` they are hard). ``impact`` is the
+    staffing impact of the change (None when it cannot change coverage).
+    """
+
+    hard: list[Violation]
+    cutoff: list[Violation]
+    staffing: list[Violation]
+    shifts: dict[int, Shift]
+    impact: Impact | None
+    no_shift_days: list[date]
+
+    @property
+    def warnings(self) -> list[Violation]:
+        return [*self.cutoff, *self.staffing]
+
+
 def _check(
-    scope: Scope, req: Request, now: datetime, *, by_lead: bool
-) -> tuple[list[Violation], dict[int, Shift]]:
+    scope: Scope, req: Request, now: datetime, *, by_lead: bool, lock: bool = True
+) -> Checked:
     ids: list[int | None] = [req.shift_id, req.counterpart_shift_id]
     if req.kind == "leave":
         ids += _leave_shift_ids(scope, req)
-    shifts = _lock_shifts(scope.session, ids)
+    shifts = _lock_shifts(scope.session, ids, lock=lock)
     change, problems, days = _change_for(scope, req, shifts, by_lead=by_lead)
     if problems:
-        return problems, shifts
+        return Checked(problems, [], [], shifts, None, [])
     involved = [scope.by_pk(pk) for pk in (req.requester_pk, req.counterpart_pk, req.taker_pk)]
-    # Reassigning a shift keeps its times and skill, so only leave can change coverage:
-    # the staffing rule's demand is loaded for leave alone.
+    moves = _changes_coverage(change)
     ctx = scope.context(
         now,
         days,
         agents=[a.agent_id for a in involved if a is not None],
-        with_demand=req.kind == "leave",
+        with_demand=moves,
     )
     violations = validate(change, ctx)
-    if req.kind == "sick":
-        violations = [v for v in violations if v.rule != "staffing"]
-    return violations, shifts
+    policy = scope.team.staffing_policy
+    hard = [v for v in violations if v.rule not in ("staffing", "swap_cutoff_hours")]
+    cutoff = [v for v in violations if v.rule == "swap_cutoff_hours"]
+    staffing = [v for v in violations if v.rule == "staffing"]
+    if req.kind in ("sick", "cover") or policy == "off":
+        staffing = []
+    elif policy == "deny":
+        hard, staffing = [*hard, *staffing], []
+    impact = None
+    if moves and ctx.demand is not None:
+        impact = staffing_impact(
+            ctx.demand, ctx.target, ctx.shifts, change.remove, change.add, scope.tz
+        )
+    no_shift_days: list[date] = []
+    if req.kind == "leave":
+        worked = {s.local_date for s in change.remove}
+        no_shift_days = [d for d in days if d not in worked]
+    return Checked(hard, cutoff, staffing, shifts, impact, no_shift_days)
 
 
 def _apply(
     scope: Scope, req: Request, shifts: dict[int, Shift], actor: Agent, now: datetime
-) -> None:
-    """Apply an approved request to the roster, every shift by compare-and-set."""
+) -> list[int]:
+    """Apply an approved request to the roster, every shift by compare-and-set.
+
+    Returns the ids of shifts the change left open (freed by leave).
+    """
     changes: list[tuple[int, int | None, int | None]] = []
     if req.kind == "swap":
         assert req.shift_id and req.counterpart_shift_id
@@ -507,21 +671,22 @@ def _apply(
     elif req.kind == "giveaway":
         assert req.shift_id
         changes.append((req.shift_id, req.requester_pk, req.taker_pk or req.counterpart_pk))
-    elif req.kind == "sick":
+    elif req.kind in ("sick", "cover"):
         assert req.shift_id
         changes.append((req.shift_id, None, req.taker_pk))
     elif req.kind == "leave":
         changes += [(sid, req.requester_pk, None) for sid in _leave_shift_ids(scope, req)]
+    freed: list[int] = []
     for shift_id, old, new in changes:
         shift = shifts.get(shift_id) or scope.session.get(Shift, shift_id)
         before = _shift_state(scope, shift)
         if not repo.reassign_shift(scope.session, shift_id, old, new):
-            raise Conflict(
-                f"the roster changed while #{req.id} was being decided; "
-                "nothing was applied, please try again"
-            )
+            raise Conflict("error.roster_changed", id=req.id)
         shift = _fresh_shift(scope, shift_id)
         scope.audit(actor, "roster_change", req, before, _shift_state(scope, shift), now)
+        if new is None:
+            freed.append(shift_id)
+    return freed
 
 
 def _fresh_shift(scope: Scope, shift_id: int) -> Shift:
@@ -560,10 +725,6 @@ def _create(
     scope.audit(actor, action, req, None, _state(req), now, note=note)
 
 
-def _is_cutoff_only(violations: Sequence[Violation]) -> bool:
-    return bool(violations) and all(v.rule == "swap_cutoff_hours" for v in violations)
-
-
 def _cover_for(
     scope: Scope, shift: Shift, now: datetime, exclude: Iterable[str]
 ) -> list[CoverCandidate]:
@@ -579,36 +740,43 @@ def _cover_for(
     return suggest_cover(plan, ctx, exclude=[*exclude, *busy_ids], limit=5)
 
 
-def _require_future(scope: Scope, shift: Shift, now: datetime, what: str) -> None:
+def _require_future(scope: Scope, shift: Shift, now: datetime) -> None:
     if shift.start_utc <= now:
-        raise BadRequest(
-            f"that shift already started at "
-            f"{shift.start_utc.astimezone(scope.tz):%a %d %b %H:%M}; {what} is for future shifts"
-        )
+        raise BadRequest("error.shift_started", start=shift.start_utc.astimezone(scope.tz))
 
 
-def _finish_pending(
+def _check_length(text: str | None) -> None:
+    if text is not None and len(text) > MAX_TEXT:
+        raise BadRequest("error.text_too_long", limit=MAX_TEXT, length=len(text))
+
+
+def _refuse(checked: Checked, key: str, **params: object) -> None:
+    if checked.hard:
+        raise RulesBroken(key, checked.hard, **params)
+
+
+def _to_lead(
     scope: Scope,
     req: Request,
     actor: Agent,
     now: datetime,
-    violations: list[Violation],
-    shifts: dict[int, Shift],
+    checked: Checked,
     expected: str,
-) -> tuple[list[Notice], bool]:
+) -> tuple[list[Notice], bool, list[RefView]]:
     """After accept/take: auto-approve when allowed, else hand over to the leads."""
-    auto = scope.team.approval == "auto" and not violations
-    if auto:
+    warnings = checked.warnings
+    if scope.team.approval == "auto" and not warnings:
         _cas(
             scope,
             req,
             expected,
             "approved",
             now,
+            "approve",
             decided_at=now,
             decision_note="auto-approved: every rule passed",
         )
-        _apply(scope, req, shifts, actor, now)
+        _apply(scope, req, checked.shifts, actor, now)
         scope.audit(
             "system",
             "approve",
@@ -618,8 +786,18 @@ def _finish_pending(
             now,
             note="approval = auto",
         )
-        return [], True
-    _cas(scope, req, expected, "pending_lead", now, override_cutoff=_is_cutoff_only(violations))
+        notices = _channel_notice(scope, "roster_changed", req)
+        return notices, True, _retire(scope, req, now)
+    _cas(
+        scope,
+        req,
+        expected,
+        "pending_lead",
+        now,
+        "approve",
+        override_cutoff=bool(checked.cutoff),
+        staffing_warning=bool(checked.staffing),
+    )
     scope.audit(actor, "to_lead", req, {"status": expected}, {"status": "pending_lead"}, now)
     notices = _lead_notices(
         scope,
@@ -627,9 +805,10 @@ def _finish_pending(
         "approval_needed",
         ("approve", "deny"),
         exclude=[req.requester_pk],
-        violations=tuple(violations),
+        violations=tuple(warnings),
+        impact=checked.impact,
     )
-    return notices, False
+    return notices, False, _retire(scope, req, now)
 
 
 # ------------------------------------------------------------------------------- use cases
@@ -646,13 +825,10 @@ def request_swap(
 ) -> Outcome:
     """Ask to swap my shift on ``day`` with the counterpart's shift on ``other_day``."""
     scope = Scope.load(uow.session, team)
-    _expire(scope, now)
     requester = scope.agent(requester_id)
     counterpart = scope.agent(counterpart_id)
     if requester.id == counterpart.id:
-        raise BadRequest(
-            "you cannot swap a shift with yourself; mention a colleague, e.g. swap fri with @bob"
-        )
+        raise BadRequest("error.swap_with_yourself")
     other_day = other_day or day
     assert requester.id is not None and counterpart.id is not None
     mine = repo.shift_of(scope.session, requester.id, day)
@@ -663,9 +839,17 @@ def request_swap(
     if theirs is None:
         missing.append(_no_shift(counterpart, other_day))
     if missing:
-        raise RulesBroken("the swap cannot be requested", missing)
+        raise RulesBroken("error.swap_not_possible", missing)
     assert mine is not None and theirs is not None
-    _require_future(scope, mine, now, "a swap")
+    _require_future(scope, mine, now)
+    _require_future(scope, theirs, now)
+    if (mine.local_date, mine.start_utc, mine.end_utc, mine.skill) == (
+        theirs.local_date,
+        theirs.start_utc,
+        theirs.end_utc,
+        theirs.skill,
+    ):
+        raise BadRequest("error.swap_identical", who=counterpart.name, day=mine.local_date)
     req = Request(
         team_id=scope.team_id,
         kind="swap",
@@ -680,26 +864,21 @@ def request_swap(
         updated_at=now,
         expires_at=min(mine.start_utc, theirs.start_utc),
     )
-    violations, _ = _check_new(scope, req, now, by_lead=requester.role == "lead")
+    checked = _check(scope, req, now, by_lead=requester.role == "lead")
+    _refuse(checked, "error.swap_breaks")
     _create(scope, req, requester, "request_swap", now)
     uow.commit()
-    notices = _notice(scope, counterpart, "swap_asked", req, ("accept", "decline"))
-    return Outcome(
-        scope.view(req), notices, violations=tuple(violations), needs_override=bool(violations)
+    notices = _notice(
+        scope, counterpart, "swap_asked", req, ("accept", "decline"), impact=checked.impact
     )
-
-
-def _check_new(
-    scope: Scope, req: Request, now: datetime, *, by_lead: bool
-) -> tuple[list[Violation], dict[int, Shift]]:
-    """Rules for a request about to be created: refuse unless only the cutoff is broken."""
-    violations, shifts = _check(scope, req, now, by_lead=by_lead)
-    if violations and not _is_cutoff_only(violations):
-        raise RulesBroken(
-            f"the {req.kind} breaks {len(violations)} rule{'s' if len(violations) > 1 else ''}",
-            violations,
-        )
-    return violations, shifts
+    return Outcome(
+        scope.view(req),
+        notices,
+        violations=tuple(checked.warnings),
+        needs_override=bool(checked.cutoff),
+        impact=checked.impact,
+        warnings=tuple(checked.staffing),
+    )
 
 
 def request_giveaway(
@@ -707,19 +886,15 @@ def request_giveaway(
 ) -> Outcome:
     """Offer my shift on ``day`` to a colleague, or to anyone eligible when ``to_id`` is None."""
     scope = Scope.load(uow.session, team)
-    _expire(scope, now)
     requester = scope.agent(requester_id)
     assert requester.id is not None
     receiver = scope.agent(to_id) if to_id else None
     if receiver is not None and receiver.id == requester.id:
-        raise BadRequest("you cannot give a shift to yourself")
+        raise BadRequest("error.give_to_yourself")
     shift = repo.shift_of(scope.session, requester.id, day)
     if shift is None:
-        raise RulesBroken(
-            "nothing to give away",
-            [_no_shift(requester, day)],
-        )
-    _require_future(scope, shift, now, "a give-away")
+        raise RulesBroken("error.nothing_to_give", [_no_shift(requester, day)])
+    _require_future(scope, shift, now)
     req = Request(
         team_id=scope.team_id,
         kind="giveaway",
@@ -733,7 +908,8 @@ def request_giveaway(
         updated_at=now,
         expires_at=shift.start_utc,
     )
-    violations, _ = _check_new(scope, req, now, by_lead=requester.role == "lead")
+    checked = _check(scope, req, now, by_lead=requester.role == "lead")
+    _refuse(checked, "error.giveaway_breaks")
     _create(scope, req, requester, "request_giveaway", now)
     cover: list[CoverCandidate] = []
     notices: list[Notice] = []
@@ -747,34 +923,34 @@ def request_giveaway(
     return Outcome(
         scope.view(req),
         notices,
-        violations=tuple(violations),
+        violations=tuple(checked.warnings),
         cover=tuple(cover),
-        needs_override=bool(violations),
+        needs_override=bool(checked.cutoff),
     )
 
 
 def take(uow: UnitOfWork, team: str, taker_id: str, request_id: int, now: datetime) -> Outcome:
-    """Claim an open give-away (or a shift freed by a sick call)."""
+    """Claim an open give-away (or a shift freed by a sick call or by leave)."""
     scope = Scope.load(uow.session, team)
-    _expire(scope, now)
     taker = scope.agent(taker_id)
-    req = _load_request(scope, request_id)
-    if req.kind not in ("giveaway", "sick"):
-        raise BadRequest(f"#{request_id} is a {req.kind} request; only open shifts can be taken")
+    req = _load_request(scope, request_id, now)
+    if req.kind not in ("giveaway", "sick", "cover"):
+        raise BadRequest("error.not_takeable", id=request_id)
     if req.status != "open":
-        raise _state_error(scope, req, "taken")
+        raise _state_error(scope, req, "take")
     if req.requester_pk == taker.id:
-        raise NotAllowed(f"#{request_id} is your own shift; use cancel {request_id} to withdraw it")
+        if req.kind == "sick":
+            raise NotAllowed("error.take_own_sick", id=request_id)
+        raise NotAllowed("error.take_own", id=request_id)
     req.taker_pk = taker.id
-    violations, shifts = _check(scope, req, now, by_lead=taker.role == "lead")
-    if violations and not _is_cutoff_only(violations):
-        raise RulesBroken(f"you cannot take #{request_id}", violations)
+    checked = _check(scope, req, now, by_lead=taker.role == "lead")
+    _refuse(checked, "error.cannot_take", id=request_id)
     scope.session.add(req)
     scope.session.flush()
     scope.audit(
         taker, "take", req, {"status": "open", "taker": None}, {"taker": taker.agent_id}, now
     )
-    notices, approved = _finish_pending(scope, req, taker, now, violations, shifts, "open")
+    notices, approved, retired = _to_lead(scope, req, taker, now, checked, "open")
     if req.kind == "giveaway":
         notices += _notice(
             scope, scope.by_pk(req.requester_pk), "taken_approved" if approved else "taken", req
@@ -783,9 +959,11 @@ def take(uow: UnitOfWork, team: str, taker_id: str, request_id: int, now: dateti
     return Outcome(
         scope.view(req),
         notices,
-        violations=tuple(violations),
-        needs_override=bool(violations),
+        violations=tuple(checked.warnings),
+        needs_override=bool(checked.cutoff),
         leads_available=bool(scope.leads()),
+        retired=tuple(retired),
+        impact=checked.impact,
     )
 
 
@@ -794,18 +972,16 @@ def answer(
 ) -> Outcome:
     """The counterpart accepts or declines a swap (or a give-away offered to them)."""
     scope = Scope.load(uow.session, team)
-    _expire(scope, now)
     agent = scope.agent(agent_id)
-    req = _load_request(scope, request_id)
+    req = _load_request(scope, request_id, now)
+    verb = "accept" if accept else "decline"
     if req.counterpart_pk != agent.id:
         other = scope.by_pk(req.counterpart_pk)
-        whom = f"@{other.agent_id}" if other else "nobody in particular"
-        raise NotAllowed(
-            f"#{request_id} is addressed to {whom}; "
-            f"only they can {'accept' if accept else 'decline'} it"
-        )
+        if other is None:
+            raise NotAllowed("error.not_addressed_anyone", id=request_id, verb=verb)
+        raise NotAllowed("error.not_addressed_to_you", id=request_id, who=other.agent_id, verb=verb)
     if req.status != "pending_counterpart":
-        raise _state_error(scope, req, "accepted" if accept else "declined")
+        raise _state_error(scope, req, verb)
     requester = scope.by_pk(req.requester_pk)
     if not accept:
         _cas(
@@ -814,6 +990,7 @@ def answer(
             "pending_counterpart",
             "declined",
             now,
+            verb,
             decided_by_pk=agent.id,
             decided_at=now,
         )
@@ -821,25 +998,25 @@ def answer(
             agent, "decline", req, {"status": "pending_counterpart"}, {"status": "declined"}, now
         )
         notices = _notice(scope, requester, "declined", req)
+        retired = _retire(scope, req, now)
         uow.commit()
-        return Outcome(scope.view(req), notices)
+        return Outcome(scope.view(req), notices, retired=tuple(retired))
     if req.kind == "giveaway":
         req.taker_pk = agent.id
-    violations, shifts = _check(scope, req, now, by_lead=False)
-    if violations and not _is_cutoff_only(violations):
-        raise RulesBroken(f"#{request_id} cannot go ahead as the roster is now", violations)
+    checked = _check(scope, req, now, by_lead=False)
+    _refuse(checked, "error.cannot_go_ahead", id=request_id)
     scope.audit(agent, "accept", req, {"status": "pending_counterpart"}, None, now)
-    notices, approved = _finish_pending(
-        scope, req, agent, now, violations, shifts, "pending_counterpart"
-    )
+    notices, approved, retired = _to_lead(scope, req, agent, now, checked, "pending_counterpart")
     notices += _notice(scope, requester, "approved" if approved else "accepted", req)
     uow.commit()
     return Outcome(
         scope.view(req),
         notices,
-        violations=tuple(violations),
-        needs_override=bool(violations),
+        violations=tuple(checked.warnings),
+        needs_override=bool(checked.cutoff),
         leads_available=bool(scope.leads()),
+        retired=tuple(retired),
+        impact=checked.impact,
     )
 
 
@@ -852,20 +1029,30 @@ def decide(
     now: datetime,
     note: str | None = None,
 ) -> Outcome:
-    """A lead approves (re-validating every rule against the roster now) or denies."""
+    """A lead approves (re-validating every rule against the roster now) or denies.
+
+    A lead who is a party to the request (requester, counterpart or taker) cannot decide it
+    while the team has another lead; a team's only lead can, and the audit says so.
+    """
     scope = Scope.load(uow.session, team)
-    _expire(scope, now)
     lead = scope.agent(lead_id)
     verb = "approve" if approve else "deny"
+    _check_length(note)
     if lead.role != "lead":
-        raise NotAllowed(f"only a lead of {scope.team.name} can {verb} requests")
-    req = _load_request(scope, request_id)
-    if req.requester_pk == lead.id and scope.leads(exclude=[lead.id]):
-        raise NotAllowed(f"#{request_id} is your own request; another lead must {verb} it")
+        raise NotAllowed("error.not_a_lead", team=scope.team.name, verb=verb)
+    req = _load_request(scope, request_id, now)
+    party = lead.id in (req.requester_pk, req.counterpart_pk, req.taker_pk)
+    if party and scope.leads(exclude=[lead.id]):
+        raise NotAllowed("error.own_request", id=request_id, verb=verb)
     if req.status != "pending_lead":
-        raise _state_error(scope, req, "approved" if approve else "denied")
+        raise _state_error(scope, req, verb)
     requester = scope.by_pk(req.requester_pk)
     involved = [requester, scope.by_pk(req.counterpart_pk), scope.by_pk(req.taker_pk)]
+    audit_note = note
+    if party:
+        audit_note = "decided by the team's only lead, who is a party to it" + (
+            f": {note}" if note else ""
+        )
     if not approve:
         _cas(
             scope,
@@ -873,31 +1060,50 @@ def decide(
             "pending_lead",
             "denied",
             now,
+            verb,
             decided_by_pk=lead.id,
             decided_at=now,
             decision_note=note,
         )
         scope.audit(
-            lead, "deny", req, {"status": "pending_lead"}, {"status": "denied"}, now, note=note
+            lead,
+            "deny",
+            req,
+            {"status": "pending_lead"},
+            {"status": "denied"},
+            now,
+            note=audit_note,
         )
         notices = [n for a in involved for n in _notice(scope, a, "denied", req)]
+        retired = _retire(scope, req, now)
+        if req.kind in ("sick", "cover") and req.shift_id is not None:
+            # The shift stays open: offer it again.
+            _cas(scope, req, "denied", "open", now, "take", taker_pk=None)
+            retired = _retire(scope, req, now)
         uow.commit()
-        return Outcome(scope.view(req), notices)
-    violations, shifts = _check(scope, req, now, by_lead=True)
-    if violations:
-        raise RulesBroken(f"#{request_id} cannot be approved as the roster is now", violations)
-    cutoff_before = req.override_cutoff
+        return Outcome(scope.view(req), notices, retired=tuple(retired))
+    checked = _check(scope, req, now, by_lead=True)
+    _refuse(checked, "error.cannot_approve", id=request_id)
+    notes = []
+    if req.override_cutoff:
+        notes.append("lead override of swap_cutoff_hours")
+    if checked.staffing:
+        notes.append("approved against the staffing warning")
+    if audit_note:
+        notes.append(audit_note)
     _cas(
         scope,
         req,
         "pending_lead",
         "approved",
         now,
+        verb,
         decided_by_pk=lead.id,
         decided_at=now,
         decision_note=note,
+        staffing_warning=bool(checked.staffing),
     )
-    _apply(scope, req, shifts, lead, now)
+    freed = _apply(scope, req, checked.shifts, lead, now)
     scope.audit(
         lead,
         "approve",
@@ -905,49 +1111,89 @@ def decide(
         {"status": "pending_lead"},
         {"status": "approved"},
         now,
-        note="lead override of swap_cutoff_hours" if cutoff_before else note,
+        note="; ".join(notes) or None,
     )
     notices = [n for a in involved for n in _notice(scope, a, "approved", req)]
+    notices += _channel_notice(scope, "roster_changed", req)
+    retired = _retire(scope, req, now)
     cover: list[CoverCandidate] = []
-    if req.kind == "leave":
-        for sid in [
-            s for s in shifts.values() if s.agent_pk is None and s.id in set(_freed_ids(scope, req))
-        ]:
-            cover += _cover_for(scope, sid, now, exclude=[requester.agent_id] if requester else [])
+    for shift_id in freed:
+        shift = _fresh_shift(scope, shift_id)
+        candidates = _cover_for(
+            scope, shift, now, exclude=[requester.agent_id] if requester else []
+        )
+        opened = _open_cover(scope, req, shift, lead, now)
+        notices += _channel_notice(scope, "open_shift_channel", opened)
+        for candidate in candidates:
+            notices += _notice(
+                scope, scope.agent(candidate.agent_id), "open_shift", opened, ("take",)
+            )
+        cover += candidates
     uow.commit()
-    return Outcome(scope.view(req), notices, cover=tuple(cover[:5]))
-
-
-def _freed_ids(scope: Scope, req: Request) -> list[int]:
-    assert req.start_date is not None and req.end_date is not None
-    rows = repo.shifts_on_dates(
-        scope.session, scope.team_id, req.start_date, req.end_date, assigned_only=False
+    return Outcome(
+        scope.view(req),
+        notices,
+        cover=tuple(cover[:5]),
+        retired=tuple(retired),
+        impact=checked.impact,
+        warnings=tuple(checked.staffing),
     )
-    return [s.id for s, _a in rows if s.id is not None and s.freed_from_pk == req.requester_pk]
+
+
+def _open_cover(scope: Scope, leave: Request, shift: Shift, actor: Agent, now: datetime) -> Request:
+    """A shift freed by approved leave gets an id of its own and is offered like a sick call's."""
+    req = Request(
+        team_id=scope.team_id,
+        kind="cover",
+        status="open",
+        requester_pk=leave.requester_pk,
+        shift_id=shift.id,
+        start_date=shift.local_date,
+        end_date=shift.local_date,
+        created_at=now,
+        updated_at=now,
+        expires_at=shift.end_utc,
+        reason=f"#{leave.id}",
+    )
+    _create(scope, req, actor, "open_cover", now, note=f"freed by leave #{leave.id}")
+    return req
 
 
 def cancel(uow: UnitOfWork, team: str, agent_id: str, request_id: int, now: datetime) -> Outcome:
-    """The requester withdraws a pending request. Nothing is deleted."""
+    """The requester withdraws a pending request (a sick call: the shift comes back).
+
+    Nothing is deleted: the request stays, marked cancelled.
+    """
     scope = Scope.load(uow.session, team)
-    _expire(scope, now)
     agent = scope.agent(agent_id)
-    req = _load_request(scope, request_id)
+    req = _load_request(scope, request_id, now)
     if req.requester_pk != agent.id:
         owner = scope.by_pk(req.requester_pk)
-        raise NotAllowed(
-            f"#{request_id} belongs to @{owner.agent_id if owner else '?'}; only they can cancel it"
-        )
-    if req.status not in PENDING or req.kind == "sick":
-        raise _state_error(scope, req, "cancelled")
+        raise NotAllowed("error.not_yours", id=request_id, who=owner.agent_id if owner else "—")
+    if req.kind == "cover" or req.status not in PENDING:
+        raise _state_error(scope, req, "cancel")
     before = req.status
-    _cas(scope, req, before, "cancelled", now, decided_at=now)
+    if req.kind == "sick":
+        if req.status != "open":
+            raise _state_error(scope, req, "cancel")
+        assert req.shift_id is not None
+        shift = _lock_shifts(scope.session, [req.shift_id]).get(req.shift_id)
+        if shift is None or shift.end_utc <= now:
+            raise BadRequest("error.sick_shift_over", id=request_id)
+        state_before = _shift_state(scope, shift)
+        if not repo.reassign_shift(scope.session, req.shift_id, None, agent.id):
+            raise Conflict("error.roster_changed", id=req.id)
+        shift = _fresh_shift(scope, req.shift_id)
+        scope.audit(agent, "roster_change", req, state_before, _shift_state(scope, shift), now)
+    _cas(scope, req, before, "cancelled", now, "cancel", decided_at=now)
     scope.audit(agent, "cancel", req, {"status": before}, {"status": "cancelled"}, now)
     others = [scope.by_pk(req.counterpart_pk), scope.by_pk(req.taker_pk)]
     notices = [n for a in others for n in _notice(scope, a, "cancelled", req)]
-    if before == "pending_lead":
+    if before == "pending_lead" or req.kind == "sick":
         notices += _lead_notices(scope, req, "cancelled", (), exclude=[req.requester_pk])
+    retired = _retire(scope, req, now)
     uow.commit()
-    return Outcome(scope.view(req), notices)
+    return Outcome(scope.view(req), notices, retired=tuple(retired))
 
 
 def request_leave(
@@ -959,31 +1205,34 @@ def request_leave(
     reason: str | None,
     now: datetime,
 ) -> Outcome:
-    """Ask for leave on ``first``..``last``; limited by ``max_off_per_day`` and staffing."""
+    """Ask for leave on ``first``..``last``; limited by ``max_off_per_day``; a staffing
+    shortfall goes to a lead with its impact (``staffing = "review"``)."""
     scope = Scope.load(uow.session, team)
-    _expire(scope, now)
     agent = scope.agent(agent_id)
     assert agent.id is not None
+    _check_length(reason)
     last = last or first
     if last < first:
-        raise BadRequest(f"the leave ends ({last:%d %b}) before it starts ({first:%d %b})")
+        raise BadRequest("error.leave_reversed", first=first, last=last)
     if (last - first).days + 1 > MAX_LEAVE_DAYS:
-        raise BadRequest(f"a leave request covers at most {MAX_LEAVE_DAYS} days; split it")
+        raise BadRequest("error.leave_too_long", limit=MAX_LEAVE_DAYS)
     if first < scope.today(now):
-        raise BadRequest(f"{first:%a %d %b} is in the past; leave is for today or later")
-    for other in repo.requests_involving(scope.session, agent.id, ("pending_lead", "approved")):
-        if (
-            other.kind == "leave"
-            and other.requester_pk == agent.id
-            and other.start_date
-            and other.end_date
-            and other.start_date <= last
-            and other.end_date >= first
-        ):
-            raise BadRequest(
-                f"you already have leave #{other.id} "
-                f"({other.status.replace('_', ' ')}) on those days"
-            )
+        raise BadRequest("error.leave_in_past", day=first)
+    for other in repo.requests_involving(
+        scope.session, agent.id, ("pending_lead", "approved", "open")
+    ):
+        if other.requester_pk != agent.id or not other.start_date or not other.end_date:
+            continue
+        if other.start_date <= last and other.end_date >= first:
+            if other.kind == "leave":
+                raise BadRequest(
+                    "error.leave_exists", id=other.id, state=other.status, day=other.start_date
+                )
+            if other.kind == "sick":
+                raise BadRequest("error.leave_after_sick", id=other.id, day=other.start_date)
+    started = repo.shift_of(scope.session, agent.id, first)
+    if started is not None and started.start_utc <= now:
+        raise BadRequest("error.leave_shift_started", start=started.start_utc.astimezone(scope.tz))
     req = Request(
         team_id=scope.team_id,
         kind="leave",
@@ -996,22 +1245,27 @@ def request_leave(
         updated_at=now,
         expires_at=local_day_bounds(first, scope.tz)[0],
     )
-    violations, shifts = _check(scope, req, now, by_lead=False)
-    if violations:
-        raise RulesBroken("the leave cannot be granted", violations)
+    if started is not None:
+        req.expires_at = min(req.expires_at or started.start_utc, started.start_utc)
+    checked = _check(scope, req, now, by_lead=False)
+    _refuse(checked, "error.leave_refused")
+    req.staffing_warning = bool(checked.staffing)
     _create(scope, req, agent, "request_leave", now, note=reason)
     notices: list[Notice] = []
-    if scope.team.approval == "auto":
+    retired: list[RefView] = []
+    cover: list[CoverCandidate] = []
+    if scope.team.approval == "auto" and not checked.staffing:
         _cas(
             scope,
             req,
             "pending_lead",
             "approved",
             now,
+            "approve",
             decided_at=now,
             decision_note="auto-approved: every rule passed",
         )
-        _apply(scope, req, shifts, agent, now)
+        freed = _apply(scope, req, checked.shifts, agent, now)
         scope.audit(
             "system",
             "approve",
@@ -1021,34 +1275,60 @@ def request_leave(
             now,
             note="approval = auto",
         )
+        notices += _channel_notice(scope, "roster_changed", req)
+        for shift_id in freed:
+            shift = _fresh_shift(scope, shift_id)
+            candidates = _cover_for(scope, shift, now, exclude=[agent.agent_id])
+            opened = _open_cover(scope, req, shift, agent, now)
+            notices += _channel_notice(scope, "open_shift_channel", opened)
+            for candidate in candidates:
+                notices += _notice(
+                    scope, scope.agent(candidate.agent_id), "open_shift", opened, ("take",)
+                )
+            cover += candidates
     else:
         notices = _lead_notices(
-            scope, req, "approval_needed", ("approve", "deny"), exclude=[agent.id]
+            scope,
+            req,
+            "approval_needed",
+            ("approve", "deny"),
+            exclude=[agent.id],
+            violations=tuple(checked.staffing),
+            impact=checked.impact,
         )
     uow.commit()
-    return Outcome(scope.view(req), notices, leads_available=bool(scope.leads(exclude=[agent.id])))
+    return Outcome(
+        scope.view(req),
+        notices,
+        leads_available=bool(scope.leads(exclude=[agent.id])),
+        retired=tuple(retired),
+        impact=checked.impact,
+        warnings=tuple(checked.staffing),
+        no_shift_days=tuple(checked.no_shift_days),
+        cover=tuple(cover[:5]),
+    )
 
 
 def report_sick(uow: UnitOfWork, team: str, agent_id: str, day: date, now: datetime) -> Outcome:
     """Report absence: the shift is freed at once, leads get a ranked list of who can cover."""
     scope = Scope.load(uow.session, team)
-    _expire(scope, now)
     agent = scope.agent(agent_id)
     assert agent.id is not None
+    for other in repo.requests_involving(scope.session, agent.id, ("open", "pending_lead")):
+        if other.kind == "sick" and other.requester_pk == agent.id and other.start_date == day:
+            raise BadRequest("error.already_sick", id=other.id, day=day)
     shift = repo.shift_of(scope.session, agent.id, day)
     if shift is None:
-        raise RulesBroken(
-            "there is no shift to free",
-            [_no_shift(agent, day)],
-        )
+        raise RulesBroken("error.no_shift_to_free", [_no_shift(agent, day)])
     if shift.end_utc <= now:
-        raise BadRequest(f"your shift on {day:%a %d %b} has already ended")
+        raise BadRequest("error.shift_ended", day=day)
     shift_id = shift.id
     assert shift_id is not None
     shift = _lock_shifts(scope.session, [shift_id])[shift_id]
+    impact = _removal_impact(scope, shift, agent, now)
     before = _shift_state(scope, shift)
     if not repo.reassign_shift(scope.session, shift_id, agent.id, None):
-        raise Conflict("your shift changed at the same moment; please try again")
+        raise Conflict("error.shift_changed_now")
     shift = _fresh_shift(scope, shift_id)
     req = Request(
         team_id=scope.team_id,
@@ -1066,7 +1346,10 @@ def report_sick(uow: UnitOfWork, team: str, agent_id: str, day: date, now: datet
     scope.session.flush()
     scope.audit(agent, "report_sick", req, before, _shift_state(scope, shift), now)
     cover = _cover_for(scope, shift, now, exclude=[agent.agent_id])
-    notices = _lead_notices(scope, req, "sick", (), exclude=[agent.id], cover=tuple(cover))
+    notices = _lead_notices(
+        scope, req, "sick", (), exclude=[agent.id], cover=tuple(cover), impact=impact
+    )
+    notices += _channel_notice(scope, "open_shift_channel", req)
     for candidate in cover:
         notices += _notice(scope, scope.agent(candidate.agent_id), "open_shift", req, ("take",))
     uow.commit()
@@ -1075,43 +1358,147 @@ def report_sick(uow: UnitOfWork, team: str, agent_id: str, day: date, now: datet
         notices,
         cover=tuple(cover),
         leads_available=bool(scope.leads(exclude=[agent.id])),
+        impact=impact,
     )
 
 
-def expire_pending(uow: UnitOfWork, now: datetime) -> list[int]:
-    """Expire every pending request whose shift has started (all teams)."""
+def _removal_impact(scope: Scope, shift: Shift, agent: Agent, now: datetime) -> Impact | None:
+    """The staffing impact of taking ``shift`` off the roster (a sick call)."""
+    plan = repo.to_plan_shift(shift, agent.agent_id)
+    ctx = scope.context(now, [shift.local_date], agents=[agent.agent_id], with_demand=True)
+    if ctx.demand is None:
+        return None
+    return staffing_impact(ctx.demand, ctx.target, ctx.shifts, (plan,), (), scope.tz)
+
+
+# ------------------------------------------------------------------------------ the sweep
+
+
+@dataclass(frozen=True)
+class Expired:
+    team: str
+    request: RequestView
+    retired: tuple[RefView, ...]
+
+
+def sweep(uow: UnitOfWork, now: datetime) -> list[int]:
+    """Expire every pending request whose shift has started, in every team, in one place.
+
+    Each expiry is audited, its requester is told (an outbox notice) and its posted buttons
+    are retired (an outbox edit), in the same transaction. Returns the expired ids.
+    """
     ids = repo.expire_due(uow.session, now, PENDING)
-    uow.commit()
+    for request_id in ids:
+        req = repo.request_by_id(uow.session, request_id)
+        if req is None or req.id is None:
+            continue
+        requester = repo.agent_by_pk(uow.session, req.requester_pk)
+        if requester is not None:
+            msgrepo.add_outbox(
+                uow.session,
+                team_id=req.team_id,
+                recipient=requester.agent_id,
+                kind="expired",
+                request_id=req.id,
+                at=now,
+            )
+        for ref in msgrepo.live_message_refs(uow.session, req.id):
+            if ref.id is not None and msgrepo.retire_message_ref(uow.session, ref.id, now):
+                msgrepo.add_outbox(
+                    uow.session,
+                    team_id=req.team_id,
+                    recipient=ref.recipient,
+                    kind="edit",
+                    request_id=req.id,
+                    payload={"ref_id": ref.id},
+                    at=now,
+                )
+    if ids:
+        uow.commit()
     return ids
 
 
-def pending_for(uow: UnitOfWork, team: str, agent_id: str, now: datetime) -> list[RequestView]:
-    """Requests waiting for this person: answers as counterpart, decisions as a lead."""
+def due_exists(uow: UnitOfWork, now: datetime) -> bool:
+    """Whether anything is due to expire (checked read-only before taking the write lock)."""
+    return repo.any_due(uow.session, now, PENDING)
+
+
+# ------------------------------------------------------------------------------ look-ups
+
+
+def _live(req: Request, now: datetime) -> bool:
+    return req.expires_at is None or req.expires_at > now
+
+
+@dataclass(frozen=True)
+class Pending:
+    request: RequestView
+    actions: tuple[str, ...]
+    impact: Impact | None = None
+
+
+def pending_for(uow: UnitOfWork, team: str, agent_id: str, now: datetime) -> list[Pending]:
+    """What waits for this person: answers as counterpart; for a lead, decisions (with their
+    staffing impact as the roster is now) and open shifts nobody has taken yet.
+
+    Read-only: requests already due to expire are left out, nothing is written.
+    """
     scope = Scope.load(uow.session, team)
-    _expire(scope, now)
-    uow.commit()
     agent = scope.agent(agent_id)
-    out: list[RequestView] = []
+    lead = agent.role == "lead"
+    out: list[Pending] = []
     for req in repo.requests_of_team(scope.session, scope.team_id, PENDING):
-        mine = req.status == "pending_counterpart" and req.counterpart_pk == agent.id
-        lead = (
-            req.status == "pending_lead" and agent.role == "lead" and req.requester_pk != agent.id
-        )
-        if mine or lead:
-            out.append(scope.view(req))
+        if not _live(req, now):
+            continue
+        if req.status == "pending_counterpart" and req.counterpart_pk == agent.id:
+            out.append(Pending(scope.view(req), ("accept", "decline")))
+        elif lead and req.status == "pending_lead":
+            party = agent.id in (req.requester_pk, req.counterpart_pk, req.taker_pk)
+            if party and scope.leads(exclude=[agent.id]):
+                continue
+            impact = None
+            if len(out) < MAX_IMPACTS:
+                impact = _check(scope, req, now, by_lead=True, lock=False).impact
+            out.append(Pending(scope.view(req), ("approve", "deny"), impact))
+        elif lead and req.status == "open" and req.kind in ("sick", "cover"):
+            out.append(Pending(scope.view(req), ("take",)))
     return out
 
 
 def requests_of(uow: UnitOfWork, team: str, agent_id: str, now: datetime) -> list[RequestView]:
-    """This person's own open requests and those addressed to them."""
+    """This person's own open requests and those addressed to them (read-only)."""
     scope = Scope.load(uow.session, team)
-    _expire(scope, now)
-    uow.commit()
     agent = scope.agent(agent_id)
     assert agent.id is not None
-    return [scope.view(r) for r in repo.requests_involving(scope.session, agent.id, PENDING)]
+    return [
+        scope.view(r)
+        for r in repo.requests_involving(scope.session, agent.id, PENDING)
+        if _live(r, now)
+    ]
 
 
-def open_shifts(uow: UnitOfWork, team: str, now: datetime) -> list[RequestView]:
+def open_shifts(uow: UnitOfWork, team: str, agent_id: str, now: datetime) -> list[RequestView]:
+    """Open shifts (give-aways, sick calls, shifts freed by leave) this person could take:
+    not their own, and passing every rule for them as the roster is now (read-only)."""
     scope = Scope.load(uow.session, team)
-    return [scope.view(r) for r in repo.requests_of_team(scope.session, scope.team_id, ("open",))]
+    agent = scope.agent(agent_id)
+    out: list[RequestView] = []
+    for req in repo.requests_of_team(scope.session, scope.team_id, ("open",)):
+        if not _live(req, now) or req.requester_pk == agent.id:
+            continue
+        shift = _shift(scope.session, req.shift_id)
+        if shift is None or shift.skill not in agent.skill_set:
+            continue
+        probe = Request.model_validate(req.model_dump())
+        probe.taker_pk = agent.id
+        if not _check(scope, probe, now, by_lead=agent.role == "lead", lock=False).hard:
+            out.append(scope.view(req))
+    return out
+
+
+def request_view(uow: UnitOfWork, team: str, request_id: int) -> RequestView:
+    scope = Scope.load(uow.session, team)
+    req = repo.request_by_id(scope.session, request_id)
+    if req is None or req.team_id != scope.team_id:
+        raise UnknownRequest("error.unknown_request", id=request_id, team=scope.team.name)
+    return scope.view(req)

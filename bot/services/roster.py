@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from bot.services.ports import UnitOfWork
 from bot.services.requests import Scope, _demand_for_days
 from bot.services.views import Person, ShiftView
 from planner.staffing import interval_table, weighted_service_level
 from storage import repository as repo
-from storage.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,10 @@ class RosterDay:
     shifts: list[tuple[Person, ShiftView]]
     open_shifts: list[ShiftView]
     off: list[tuple[Person, str]]  # (who, why: "leave" or "sick")
+    off_detail: list[tuple[Person, str, str | None]] = field(default_factory=list)
+    """(who, why, covered by): why is ``sick``, ``leave`` or ``leave_no_shift`` (on leave on a
+    day they do not work); covered by is the name of who works the freed shift now, None
+    while it is open, "" when there was no shift."""
 
 
 @dataclass(frozen=True)
@@ -78,14 +82,18 @@ def roster_day(uow: UnitOfWork, team: str, day: date) -> RosterDay:
         for r in repo.requests_of_team(scope.session, scope.team_id)
         if r.kind == "sick" and r.shift_id is not None
     }
+    detail: list[tuple[Person, str, str | None]] = []
     for shift, agent in rows:
         view = scope.shift_view(shift)
         assert view is not None
+        freed = scope.person(shift.freed_from_pk)
+        if freed is not None and (agent is None or agent.id != shift.freed_from_pk):
+            why = "sick" if shift.id in sick_shifts else "leave"
+            off.append((freed, why))
+            cover = scope.person(agent.id) if agent is not None else None
+            detail.append((freed, why, cover.name if cover else None))
         if agent is None:
             open_shifts.append(view)
-            freed = scope.person(shift.freed_from_pk)
-            if freed is not None:
-                off.append((freed, "sick" if shift.id in sick_shifts else "leave"))
             continue
         person = scope.person(agent.id)
         assert person is not None
@@ -94,9 +102,12 @@ def roster_day(uow: UnitOfWork, team: str, day: date) -> RosterDay:
     listed = {p.agent_id for p, _ in off}
     for member in scope.agents.values():
         if member.agent_id in on_leave and member.agent_id not in listed:
-            off.append((Person(member.agent_id, member.name, member.role), "leave"))
+            person = Person(member.agent_id, member.name, member.role)
+            off.append((person, "leave"))
+            detail.append((person, "leave_no_shift", ""))
     off.sort(key=lambda item: item[0].agent_id)
-    return RosterDay(day, shifts, open_shifts, off)
+    detail.sort(key=lambda item: item[0].agent_id)
+    return RosterDay(day, shifts, open_shifts, off, detail)
 
 
 def staffing_day(uow: UnitOfWork, team: str, day: date) -> StaffingDay:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from planner.cover import CoverCandidate
 from planner.rules import Violation
@@ -14,6 +16,7 @@ class Person:
     agent_id: str
     name: str
     role: str = "agent"
+    lang: str = "en"  # the language this person reads (agents.csv lang, team, last written)
 
 
 @dataclass(frozen=True)
@@ -25,11 +28,6 @@ class ShiftView:
     end: datetime  # local, aware
     skill: str
     breaks: tuple[tuple[datetime, datetime], ...] = ()
-
-    @property
-    def label(self) -> str:
-        """``Fri 27 Nov 08:00–17:00 cards``."""
-        return f"{self.start:%a %d %b %H:%M}–{self.end:%H:%M} {self.skill}"
 
 
 @dataclass(frozen=True)
@@ -49,6 +47,21 @@ class RequestView:
     decided_at: datetime | None = None  # local, aware
     decision_note: str | None = None
     override_cutoff: bool = False
+    staffing_warning: bool = False
+    created_at: datetime | None = None  # local, aware
+
+
+@dataclass(frozen=True)
+class RefView:
+    """A posted message with buttons (see :class:`storage.tables.MessageRef`)."""
+
+    id: int
+    transport: str
+    recipient: str
+    request_id: int
+    kind: str
+    lang: str
+    ref: Mapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -57,20 +70,29 @@ class Notice:
 
     ``kind`` says what happened (``swap_asked``, ``approval_needed`` …) so the chat core can
     word it; ``actions`` are the answers the recipient can give (``accept``/``decline``,
-    ``approve``/``deny``, ``take``) for buttons.
+    ``approve``/``deny``, ``take``) for buttons. ``to`` None with ``channel`` True is the
+    team's channel.
     """
 
-    to: Person
+    to: Person | None
     kind: str
     request: RequestView
     actions: tuple[str, ...] = ()
     violations: tuple[Violation, ...] = ()
     cover: tuple[CoverCandidate, ...] = ()
+    impact: Any = None
+    channel: bool = False
+    team_lang: str = "en"
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What a request use case did: the request as it is now, and who else to tell."""
+    """What a request use case did: the request as it is now, and who else to tell.
+
+    ``retired`` are the posted button messages of the request that are stale now and were
+    claimed for editing; ``impact`` is the staffing impact (``planner.impact.Impact``) as
+    the roster is now, when the request changes coverage.
+    """
 
     request: RequestView
     notices: list[Notice] = field(default_factory=list)
@@ -78,3 +100,7 @@ class Outcome:
     cover: tuple[CoverCandidate, ...] = ()
     needs_override: bool = False
     leads_available: bool = True
+    retired: tuple[RefView, ...] = ()
+    impact: Any = None
+    warnings: tuple[Violation, ...] = ()
+    no_shift_days: tuple[date, ...] = ()

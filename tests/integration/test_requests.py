@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from bot.services import requests as svc
 from bot.services.errors import InvalidTransition, NotAllowed, RulesBroken, UnknownAgent
+from storage import messaging as msgrepo
 from storage import repository as repo
 from storage.importers import export_shifts
 from storage.unit_of_work import UnitOfWork
@@ -84,7 +85,7 @@ def test_a_swap_with_someone_off_that_day_names_them(team: Engine) -> None:
     with UnitOfWork(team) as uow, pytest.raises(RulesBroken) as caught:
         svc.request_swap(uow, TEAM, "bob", "eve", DEC3, None, NOW)
     assert [v.rule for v in caught.value.violations] == ["no_shift"]
-    assert "Eve Kao has no shift on Thu 03 Dec" in caught.value.violations[0].message
+    assert "Eve Kao has no shift on Thu 3 Dec" in caught.value.violations[0].message
 
 
 def test_only_the_counterpart_can_accept_and_nothing_changes(team: Engine) -> None:
@@ -102,7 +103,7 @@ def test_only_a_lead_can_approve(team: Engine) -> None:
         rid = svc.request_swap(uow, TEAM, "amy", "bob", DEC1, None, NOW).request.id
     with UnitOfWork(team) as uow:
         svc.answer(uow, TEAM, "bob", rid, True, NOW)
-    with UnitOfWork(team) as uow, pytest.raises(NotAllowed, match="only a lead"):
+    with UnitOfWork(team) as uow, pytest.raises(NotAllowed, match="Only a lead"):
         svc.decide(uow, TEAM, "dan", rid, True, NOW)
     assert roster(team, DEC1)[0].startswith("amy,2026-12-01,08:00")
 
@@ -116,7 +117,7 @@ def test_a_second_approval_is_told_who_approved_first(team: Engine) -> None:
         svc.decide(uow, TEAM, "lin", rid, True, NOW)
     with UnitOfWork(team) as uow, pytest.raises(InvalidTransition) as caught:
         svc.decide(uow, TEAM, "mei", rid, True, NOW)
-    assert str(caught.value) == f"#{rid} was already approved by lin at 10:00"
+    assert str(caught.value) == f"#{rid} was already approved by lin at 10:00."
 
 
 def test_a_stale_approval_is_refused_after_the_shift_moved(team: Engine) -> None:
@@ -198,8 +199,8 @@ def test_sick_frees_the_shift_and_suggests_cover(team: Engine) -> None:
     assert {n.to.agent_id for n in leads} == {"lin", "mei"}
     with UnitOfWork(team) as uow:
         svc.take(uow, TEAM, names[0], out.request.id, NOW)
-    with UnitOfWork(team) as uow:
-        svc.decide(uow, TEAM, "lin", out.request.id, True, NOW)
+    with UnitOfWork(team) as uow:  # a lead who took it cannot approve it: the other lead does
+        svc.decide(uow, TEAM, "mei" if names[0] == "lin" else "lin", out.request.id, True, NOW)
     assert any(line.startswith(f"{names[0]},2026-12-02,08:00") for line in roster(team, DEC2))
 
 
@@ -220,7 +221,12 @@ def test_pending_requests_expire_when_their_shift_starts(team: Engine) -> None:
     later = NOW + timedelta(days=1)  # Dec 1 10:00 local, after the 08:00 start
     with UnitOfWork(team) as uow, pytest.raises(InvalidTransition, match="expired"):
         svc.answer(uow, TEAM, "bob", rid, True, later)
+    with UnitOfWork(team) as uow:
+        assert svc.sweep(uow, later) == [rid]
     assert audit_actions(team, rid)[-1] == "expire"
+    with UnitOfWork(team) as uow:
+        told = [(m.recipient, m.kind) for m in msgrepo.undelivered(uow.session)]
+    assert told == [("amy", "expired")]
 
 
 def test_a_giveaway_inside_the_cutoff_needs_a_lead_who_overrides_it(team: Engine) -> None:
