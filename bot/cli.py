@@ -166,17 +166,12 @@ def cmd_parse(args: argparse.Namespace) -> int:
 def run_console(
     url: str, team: str, agent_id: str, banner: str = "", now: datetime | None = None
 ) -> int:
-    from bot.adapters.console import Console, run
-    from bot.bootstrap import find_member, make_core
+    from bot.bootstrap import UnknownMember, open_console
 
-    engine = make_engine(url)
-    find = find_member(engine, team)
-    found = find(agent_id)
-    if found is None:
-        raise CliError(f"there is no agent {agent_id!r} in team {team!r}")
-    clock = (lambda: now) if now is not None else None
-    core = make_core(engine, clock)
-    return run(Console(core, team, found, find=find, now=clock), banner)
+    try:
+        return open_console(url, team, agent_id, banner, now)
+    except UnknownMember as exc:
+        raise CliError(str(exc)) from None
 
 
 def cmd_console(args: argparse.Namespace) -> int:

@@ -67,14 +67,17 @@ def create_demo(args: argparse.Namespace) -> int:
     engine.dispose()
     if args.no_console:
         return 0
-    from bot.cli import run_console
+    from bot.bootstrap import UnknownMember, open_console
 
     banner = tour_banner(files.demo_agent, files.demo_partner, files.demo_lead)
     console_now = None
     if args.today:
         clock = datetime.now(TZ).time().replace(microsecond=0)
         console_now = datetime.combine(today, clock).replace(tzinfo=TZ)
-    return run_console(url, TEAM, files.demo_agent, banner, console_now)
+    try:
+        return open_console(url, TEAM, files.demo_agent, banner, console_now)
+    except UnknownMember as exc:
+        raise SystemExit(f"shiftbot: {exc}") from None
 
 
 def tour_banner(agent: str, partner: str, lead: str) -> str:

@@ -628,18 +628,22 @@ def claim_event(session: Session, source: str, event_id: str) -> bool:
 
 
 def _insert_once(session: Session, table: Any, values: dict[str, Any]) -> bool:
+    """``INSERT … ON CONFLICT DO NOTHING RETURNING id``: True when this call inserted the row.
+
+    On PostgreSQL a concurrent insert of the same key waits for the other transaction and
+    then inserts nothing, so exactly one caller wins, across processes.
+    """
     dialect = session.get_bind().dialect.name
-    values = {**values}
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        stmt = pg_insert(table).values(**values).on_conflict_do_nothing()
-        return bool(session.execute(stmt).rowcount == 1)  # type: ignore[attr-defined]
+        stmt = pg_insert(table).values(**values).on_conflict_do_nothing().returning(table.id)
+        return session.execute(stmt).first() is not None
     if dialect == "sqlite":
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-        stmt2 = sqlite_insert(table).values(**values).on_conflict_do_nothing()
-        return bool(session.execute(stmt2).rowcount == 1)  # type: ignore[attr-defined]
+        stmt2 = sqlite_insert(table).values(**values).on_conflict_do_nothing().returning(table.id)
+        return session.execute(stmt2).first() is not None
     try:
         with session.begin_nested():
             session.execute(insert(table).values(**values))

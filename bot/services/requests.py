@@ -366,7 +366,10 @@ def _state_error(scope: Scope, req: Request, wanted: str) -> InvalidTransition:
         return InvalidTransition(f"error.already_{req.status}", **base)
     if req.status == "declined":
         return InvalidTransition(
-            "error.already_declined", **base, who=who.agent_id if who else "—", at=at or req.updated_at
+            "error.already_declined",
+            **base,
+            who=who.agent_id if who else "—",
+            at=at or req.updated_at,
         )
     if req.status == "cancelled":
         return InvalidTransition("error.already_cancelled", **base)
@@ -642,11 +645,15 @@ def _check(
         staffing = []
     elif policy == "deny":
         hard, staffing = [*hard, *staffing], []
-    impact = None
-    if moves and ctx.demand is not None:
+    impact: Impact | None = Impact(days=(), has_demand=True)  # "no change to staffing"
+    if moves and ctx.demand is None:
+        impact = Impact(days=(), has_demand=False)
+    elif moves and ctx.demand is not None:
         impact = staffing_impact(
             ctx.demand, ctx.target, ctx.shifts, change.remove, change.add, scope.tz
         )
+    if req.kind == "leave" and not change.remove:
+        impact = None  # no shift on those days: nothing to show but that
     no_shift_days: list[date] = []
     if req.kind == "leave":
         worked = {s.local_date for s in change.remove}
