@@ -28,9 +28,11 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(
+    dbapi_connection: Any, _record: Any, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS
+) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = NORMAL")
@@ -50,18 +52,28 @@ def _sqlite_begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:
-    """Create an engine for ``url`` (default ``sqlite:///./shiftbot.db``)."""
+def make_engine(
+    url: str | None = None, *, echo: bool = False, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS
+) -> Engine:
+    """Create an engine for ``url`` (default ``sqlite:///./shiftbot.db``).
+
+    ``busy_timeout_ms`` is how long a SQLite writer waits for another writer's lock before
+    it gives up ("database is locked"; the chat answers "busy, try again").
+    """
     url = normalise_url(url or DEFAULT_DATABASE_URL)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(
             url,
             echo=echo,
-            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
             poolclass=NullPool if parsed.database in (None, "", ":memory:") else None,
         )
-        event.listen(engine, "connect", _sqlite_pragmas)
+
+        def _pragmas(dbapi_connection: Any, record: Any) -> None:
+            _sqlite_pragmas(dbapi_connection, record, busy_timeout_ms)
+
+        event.listen(engine, "connect", _pragmas)
 
         @event.listens_for(engine, "connect")
         def _no_pysqlite_autobegin(dbapi_connection: Any, _record: Any) -> None:

@@ -25,7 +25,7 @@ from bot.core.wording import (
     settled_line,
     violation_lines,
 )
-from bot.i18n import Words, normalise, words
+from bot.i18n import Words, chinese_script, is_zh, normalise, words
 from bot.services import directory, events, roster
 from bot.services import requests as svc
 from bot.services.errors import Busy, DomainError, RulesBroken
@@ -118,7 +118,7 @@ class ChatCore:
             written = None
         else:
             parsed = parse(msg.text, now, tz)
-            written = parsed.lang
+            written = chinese_script(msg.text) if is_zh(parsed.lang) else "en"
         if member is None:
             w = words(written or hint, info.skill_names)
             return Reply(
@@ -146,14 +146,15 @@ class ChatCore:
         return replace(reply, lang=lang, text=_clip(reply.text, w))
 
     def _prepare(self, turn: Turn, written: str | None) -> None:
-        """Before a change: expire what is due and remember the language the person wrote in,
-        each in its own short transaction. Look-ups write nothing."""
-        if turn.parsed.intent not in WRITE_INTENTS:
-            return
+        """Before a change: expire what is due, in its own short transaction. Remember the
+        language the person wrote in when it changed (a look-up writes nothing else)."""
+        write = turn.parsed.intent in WRITE_INTENTS
         try:
             with busy_guard():
-                with self.read() as uow:
-                    due = svc.due_exists(uow, turn.now)
+                due = False
+                if write:
+                    with self.read() as uow:
+                        due = svc.due_exists(uow, turn.now)
                 if due:
                     with self.uow() as uow:
                         svc.sweep(uow, turn.now)
@@ -207,26 +208,40 @@ class ChatCore:
         already stale), else None: the message is edited when the request settles.
         """
         group = svc.ACTION_GROUP.get(actions[0], actions[0]) if actions else "info"
-        with self.uow() as uow:
-            view = events.record_posted(
-                uow,
-                transport=transport,
-                recipient=recipient,
-                request_id=request_id,
-                kind=group,
-                lang=normalise(lang),
-                ref=ref,
-                now=now or self.clock(),
-            )
+        try:
+            with busy_guard(), self.uow() as uow:
+                view = events.record_posted(
+                    uow,
+                    transport=transport,
+                    recipient=recipient,
+                    request_id=request_id,
+                    kind=group,
+                    lang=normalise(lang),
+                    ref=ref,
+                    now=now or self.clock(),
+                )
+        except Busy:
+            # Not recorded: the message keeps its buttons, and a late click is told how the
+            # request was settled.
+            return None
         if view is None:
             return None
         ref_view, request = view
         return _edit_for(ref_view, request)
 
     def drain(self, team: str | None = None, now: datetime | None = None) -> list[Outgoing | Edit]:
-        """Claim and word what waits in the outbox (expiries, import cancellations)."""
-        with self.uow() as uow:
-            items = events.drain(uow, team, now or self.clock())
+        """Claim and word what waits in the outbox (expiries, import cancellations).
+
+        Nothing waiting costs one read; while the database is busy nothing is claimed.
+        """
+        with self.read() as uow:
+            if not events.waiting(uow, team):
+                return []
+        try:
+            with busy_guard(), self.uow() as uow:
+                items = events.drain(uow, team, now or self.clock())
+        except Busy:
+            return []
         out: list[Outgoing | Edit] = []
         for item in items:
             if item.ref is not None:

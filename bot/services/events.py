@@ -77,6 +77,17 @@ class Delivery:
     ref: RefView | None = None
 
 
+def waiting(uow: UnitOfWork, team: str | None) -> bool:
+    """Whether anything waits in the outbox (a read, before claiming anything)."""
+    team_ids = None
+    if team is not None:
+        found = repo.team_by_name(uow.session, team)
+        if found is None or found.id is None:
+            return False
+        team_ids = [found.id]
+    return bool(msgrepo.undelivered(uow.session, team_ids, limit=1))
+
+
 def drain(uow: UnitOfWork, team: str | None, now: datetime) -> list[Delivery]:
     """Claim what waits in the outbox (all teams, or one); each row is delivered once."""
     team_ids = None

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from storage import repository as repo
+from storage.unit_of_work import UnitOfWork
 from tests.factories import TEAM, seed
 
 NOW = "2026-11-30T10:00+08:00"
@@ -155,3 +157,82 @@ def test_mine_roster_staffing_and_pending_answer_in_the_console(
     assert "Nothing is waiting for you." in out
     assert "你接下來 7 天的班：" in out
     assert "Sorry, I didn't understand that." in out
+
+
+def test_leave_on_a_short_day_reaches_the_lead_with_its_impact_and_is_approved_against_it(
+    engine: Engine, db_url: str, tmp_path: Path
+) -> None:
+    seed(engine, tmp_path, volume=VOLUME_DEC1)
+    out = console(db_url, "dan", ["leave Dec 1 dentist", "/as lin", "pending", "approve 1"])
+    asked, pending, approved = out.split("\n\n")[0], out.split("\n\n")[2], out.split("\n\n")[3]
+    assert "Requested #1 leave: Dan Ho Tue 1 Dec (dentist). A lead decides next." in asked
+    assert "Staffing impact:" in asked and "Tue 1 Dec cards: SL " in asked
+    assert "A lead will see this staffing warning:" in asked and "• staffing" in asked
+    assert "→ @lin: Needs your decision: #1 leave" in asked and "[Approve: approve 1]" in asked
+    assert "Waiting for you:" in pending and "Tue 1 Dec cards: SL " in pending
+    assert "Approved #1 leave" in approved and "Tue 1 Dec cards: SL " in approved
+    assert "Approved against the staffing warning; the audit records it." in approved
+    assert "→ #team: Roster change: #1 leave" in approved
+    assert "✎ @mei's message" in approved and "Approved by Lin Huang" in approved
+    with UnitOfWork(engine, read_only=True) as uow:
+        notes = [a.note for a in repo.audit_of_request(uow.session, 1) if a.action == "approve"]
+    assert notes == ["approved against the staffing warning"]
+
+
+def test_chinese_leave_on_a_short_day_is_worded_in_chinese_for_the_lead_too(
+    engine: Engine, db_url: str, tmp_path: Path
+) -> None:
+    seed(engine, tmp_path, volume=VOLUME_DEC1)
+    out = console(db_url, "dan", ["12月1日請假 看牙醫", "/as lin", "待核准", "核准1"])
+    asked, pending, approved = out.split("\n\n")[0], out.split("\n\n")[2], out.split("\n\n")[3]
+    assert "已送出 #1 請假：Dan Ho 12/1(週二)（看牙醫），接下來由組長決定。" in asked
+    assert "人力影響：" in asked and "12/1(週二) cards：服務水準" in asked
+    assert "組長會看到這項人力警示：" in asked
+    assert "等待你處理：" in pending and "服務水準" in pending
+    assert "已核准 #1 請假" in approved and "已在人力警示下核准" in approved
+
+
+def test_a_swap_reaches_the_lead_saying_it_does_not_change_staffing(
+    engine: Engine, db_url: str, tmp_path: Path
+) -> None:
+    seed(engine, tmp_path, volume=VOLUME_DEC1)
+    out = console(db_url, "amy", ["swap Dec 2 with @bob", "/as bob", "accept 1"])
+    assert "→ @lin: Needs your decision: #1 swap" in out
+    assert "No change to staffing." in out
+
+
+def test_a_sick_call_can_be_withdrawn_and_the_shift_comes_back(
+    engine: Engine, db_url: str, tmp_path: Path
+) -> None:
+    seed(engine, tmp_path)
+    out = console(db_url, "bob", ["sick Dec 2", "sick Dec 2", "cancel 1", "mine"])
+    assert "Get well soon." in out
+    assert "You already reported sick for Wed 2 Dec (#1)." in out
+    assert "Withdrawn #1: your Wed 2 Dec 08:00–17:00 cards is yours again" in out
+    assert "Wed 2 Dec 08:00–17:00 cards" in out.split("\n\n")[-2]
+
+
+def test_leave_after_a_sick_call_and_a_reversed_range_are_refused(
+    engine: Engine, db_url: str, tmp_path: Path
+) -> None:
+    seed(engine, tmp_path)
+    out = console(db_url, "bob", ["sick Dec 2", "leave Dec 2", "leave Dec 3 to Dec 2"])
+    assert "You already reported sick for Wed 2 Dec (#1); no leave is needed" in out
+    assert "The leave ends (Wed 2 Dec) before it starts (Thu 3 Dec)" in out
+
+
+def test_open_and_off_list_what_can_be_taken_and_who_is_away(
+    engine: Engine, db_url: str, tmp_path: Path
+) -> None:
+    seed(engine, tmp_path)
+    out = console(db_url, "amy", ["sick Dec 1", "/as eve", "open", "off Dec 1", "誰請假 12/1"])
+    assert "Open shifts you could take:" in out and "#1 Tue 1 Dec 08:00–17:00 cards" in out
+    assert "[Take it: take 1]" in out
+    assert "Off on Tue 1 Dec:" in out and "Amy Chen (@amy) — sick, not covered yet" in out
+    assert "12/1(週二) 請假的人：" in out and "病假，尚無人代班" in out
+
+
+def test_ids_typed_in_any_case_find_the_person(engine: Engine, db_url: str, tmp_path: Path) -> None:
+    seed(engine, tmp_path)
+    out = console(db_url, "amy", ["/as Bob", "mine"])
+    assert "You are now @bob." in out
