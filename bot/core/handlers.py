@@ -143,7 +143,7 @@ def cover_lines(cover: tuple[CoverCandidate, ...] | list[CoverCandidate], lang: 
     if not cover:
         return "  (沒有符合規則的人選)" if lang == "zh" else "  (nobody passes every rule)"
     return "\n".join(
-        f"  {i}. @{c.agent_id} {c.name} — {', '.join(c.reasons)}" for i, c in enumerate(cover, 1)
+        f"  {i}. @{c.agent_id} {c.name} — {c.reason_text}" for i, c in enumerate(cover, 1)
     )
 
 
