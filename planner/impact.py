@@ -2,11 +2,12 @@
 
 :func:`staffing_impact` compares the roster before and after a swap, give-away, take, leave or
 sick call, interval by interval, for every local day and skill the change touches. The
-figures are those of the ``staffing`` command (``shiftbot staffing --team T --date D``):
-required agents from :func:`planner.staffing.interval_table` (Erlang C with the team's target
-and occupancy cap), scheduled agents from :func:`planner.staffing.coverage` (breaks taken
-out), and the day's service level weighted by calls with
-:func:`planner.staffing.weighted_service_level`.
+figures are those of the ``staffing`` command (``shiftbot staffing --team T --date D``), computed
+with the functions its :func:`planner.staffing.interval_table` uses: required agents from
+:func:`planner.staffing.required_agents` (Erlang C with the team's target and occupancy cap),
+scheduled agents from :func:`planner.staffing.coverage` (breaks taken out), each interval's
+service level from :func:`planner.staffing.projected_service_level` (heads floored) and the
+day's, weighted by calls, from :func:`planner.staffing.weighted_service_level`.
 
 Days are the team's local dates: an interval belongs to the local date it starts on, so a
 night shift across midnight touches two days, and a DST day has 23 or 25 hours of intervals.
@@ -22,12 +23,13 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from planner.model import Demand, ServiceTarget, Shift, Window
 from planner.staffing import (
     coverage,
-    interval_table,
     projected_service_level,
+    required_agents,
     weighted_service_level,
 )
 
@@ -126,8 +128,9 @@ class Impact:
         One per (local day, skill) with at least one changed interval, ordered by day then
         skill.
     has_demand : bool
-        ``False`` when no demand (forecast or history) covers the days and skills the change
-        touches: nothing can be said about staffing.
+        ``False`` when no demand (forecast or history) covers any of the days and skills the
+        change touches: nothing can be said about staffing. Days without demand are left
+        out of ``days``.
     """
 
     days: tuple[DayImpact, ...]
@@ -218,19 +221,9 @@ def _intervals_on(
     return index[order], [days[int(k)] for k in label[order]]
 
 
-def _sub_demand(demand: Demand, index: npt.NDArray[np.intp], skills: Sequence[str]) -> Demand:
-    def take(values: Sequence[float]) -> tuple[float, ...]:
-        return tuple(np.asarray(values, dtype=np.float64)[index].tolist())
-
-    return Demand(
-        interval_starts=tuple(demand.interval_starts[int(i)] for i in index),
-        interval_seconds=demand.interval_seconds,
-        calls={k: take(demand.calls[k]) for k in skills},
-        aht_seconds={
-            k: take(demand.aht_seconds[k]) if k in demand.aht_seconds else (0.0,) * index.size
-            for k in skills
-        },
-    )
+def _day_level(calls: npt.NDArray[np.float64], level: npt.NDArray[np.float64]) -> float:
+    """The call-weighted service level of one day's intervals, as the ``staffing`` command."""
+    return weighted_service_level(pd.DataFrame({"calls": calls, "service_level": level}))
 
 
 def staffing_impact(
@@ -268,10 +261,10 @@ def staffing_impact(
 
     Notes
     -----
-    Cost: one :func:`~planner.staffing.interval_table` over the affected days and skills
-    (required agents and the service level before, vectorised over all their intervals) and
-    one :func:`~planner.staffing.coverage` plus
-    :func:`~planner.staffing.projected_service_level` for after.
+    Cost: one vectorised :func:`~planner.staffing.required_agents` over every interval of the
+    affected days and skills, and one :func:`~planner.staffing.coverage` and
+    :func:`~planner.staffing.projected_service_level` each for before and after; no Python
+    loop over intervals except to build the changed ones.
     """
     touched = [*removed, *added]
     skills_with_demand = sorted({s.skill for s in touched} & set(demand.calls))
@@ -296,65 +289,69 @@ def staffing_impact(
         return Impact((), has_demand=True)
 
     wanted = set(skills)
-    sub = _sub_demand(demand, index, skills)
     seconds = demand.interval_seconds
-    table = interval_table(sub, [s for s in roster if s.skill in wanted], target)
-    after_cov = coverage(
-        [s for s in after_roster if s.skill in wanted], sub.interval_starts, seconds, skills
+    starts = [demand.interval_starts[int(i)] for i in index]
+    calls = np.stack([np.asarray(demand.calls[k], dtype=np.float64)[index] for k in skills])
+    aht = np.stack(
+        [
+            np.asarray(demand.aht_seconds[k], dtype=np.float64)[index]
+            if k in demand.aht_seconds
+            else np.zeros(index.size)
+            for k in skills
+        ]
     )
-    row_skill = table["skill"].to_numpy()
-    scheduled_after = np.zeros(len(table), dtype=np.float64)
-    for skill in skills:
-        scheduled_after[row_skill == skill] = after_cov[skill]
-    calls = table["calls"].to_numpy(dtype=np.float64)
-    aht = table["aht_seconds"].to_numpy(dtype=np.float64)
-    after_table = table.copy()
-    after_table["scheduled"] = scheduled_after
-    after_table["service_level"] = projected_service_level(
-        scheduled_after, calls, aht, float(seconds), target.target_seconds
+    aht = np.where(calls > 0, aht, 0.0)
+    # The quantities of planner.staffing.interval_table, for these intervals and skills only.
+    required = required_agents(
+        calls,
+        aht,
+        float(seconds),
+        target.service_level,
+        target.target_seconds,
+        max_occupancy=target.max_occupancy,
     )
+    cov_before = coverage([s for s in roster if s.skill in wanted], starts, seconds, skills)
+    cov_after = coverage([s for s in after_roster if s.skill in wanted], starts, seconds, skills)
+    before = np.stack([cov_before[k] for k in skills])
+    after = np.stack([cov_after[k] for k in skills])
+    level_before = projected_service_level(
+        before, calls, aht, float(seconds), target.target_seconds
+    )
+    level_after = projected_service_level(after, calls, aht, float(seconds), target.target_seconds)
 
     day_of = np.array([d.toordinal() for d in labels], dtype=np.int64)
-    local_starts = [t.astimezone(tz) for t in sub.interval_starts]
     step = timedelta(seconds=seconds)
-    required_all = table["required"].to_numpy(dtype=np.int64)
-    before_all = table["scheduled"].to_numpy(dtype=np.float64)
     out: list[DayImpact] = []
     for day in sorted(days):
-        on_day = day_of == day.toordinal()
-        if not on_day.any():
+        cols = np.flatnonzero(day_of == day.toordinal())
+        if cols.size == 0:
             continue
-        for skill in skills:
-            rows = np.flatnonzero(row_skill == skill)[on_day]
-            required = required_all[rows]
-            before = before_all[rows]
-            after = scheduled_after[rows]
-            moved_at = np.flatnonzero(np.abs(after - before) > _EPS)
+        for row, skill in enumerate(skills):
+            need, had, has = required[row, cols], before[row, cols], after[row, cols]
+            moved_at = np.flatnonzero(np.abs(has - had) > _EPS)
             if moved_at.size == 0:
                 continue
-            positions = np.flatnonzero(on_day)[moved_at]
             changes = tuple(
                 IntervalChange(
-                    start=local_starts[int(p)],
-                    end=(sub.interval_starts[int(p)] + step).astimezone(tz),
+                    start=starts[int(cols[j])].astimezone(tz),
+                    end=(starts[int(cols[j])] + step).astimezone(tz),
                     skill=skill,
-                    required=int(required[j]),
-                    before=float(before[j]),
-                    after=float(after[j]),
+                    required=int(need[j]),
+                    before=float(had[j]),
+                    after=float(has[j]),
                 )
-                for p, j in zip(positions.tolist(), moved_at.tolist(), strict=True)
+                for j in moved_at.tolist()
             )
-            worst = min(changes, key=lambda c: (c.after - c.required, c.start))
             out.append(
                 DayImpact(
                     day=day,
                     skill=skill,
                     changes=changes,
-                    sl_before=weighted_service_level(table.iloc[rows]),
-                    sl_after=weighted_service_level(after_table.iloc[rows]),
-                    short_before=int(np.count_nonzero(before < required - _EPS)),
-                    short_after=int(np.count_nonzero(after < required - _EPS)),
-                    worst=worst,
+                    sl_before=_day_level(calls[row, cols], level_before[row, cols]),
+                    sl_after=_day_level(calls[row, cols], level_after[row, cols]),
+                    short_before=int(np.count_nonzero(had < need - _EPS)),
+                    short_after=int(np.count_nonzero(has < need - _EPS)),
+                    worst=min(changes, key=lambda c: (c.gap_after, c.start)),
                 )
             )
     return Impact(tuple(out), has_demand=True)

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import math
 import string
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -675,16 +676,16 @@ def _staffing_violations(
     """
     if not demand.interval_starts:
         return []
-    left = {_coverage_key(s) for s in gone}
-    came = {_coverage_key(s) for s in added}
-    moved = [s for s in (*gone, *added) if (_coverage_key(s) in left) != (_coverage_key(s) in came)]
-    moved = [s for s in moved if s.skill in demand.calls]
+    left = Counter(_coverage_key(s) for s in gone)
+    came = Counter(_coverage_key(s) for s in added)
+    net = (left - came) + (came - left)
+    moved = [s for s in (*gone, *added) if net[_coverage_key(s)] and s.skill in demand.calls]
     if not moved:
         return []
     skills = {s.skill for s in moved}
     days = affected_days(moved, ctx.tz)
-    lo = datetime.combine(days[0], time(0), tzinfo=ctx.tz)
-    hi = datetime.combine(days[-1] + timedelta(days=1), time(0), tzinfo=ctx.tz)
+    lo = datetime.combine(days[0], time(0), tzinfo=ctx.tz).astimezone(UTC)
+    hi = datetime.combine(days[-1] + timedelta(days=1), time(0), tzinfo=ctx.tz).astimezone(UTC)
     near = [s for s in ctx.shifts if s.skill in skills and s.start < hi and s.end > lo]
     impact = staffing_impact(demand, ctx.target, near, gone, added, ctx.tz)
     out: list[Violation] = []
