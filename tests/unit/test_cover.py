@@ -15,7 +15,8 @@ from bot.i18n import catalog_ids, words
 from planner.cover import CoverCandidate, Reason
 from planner.cover import suggest_cover as suggest
 from planner.model import AgentInfo, Leave, ServiceTarget, Shift, TeamRules
-from planner.rules import RosterChange, RosterContext, validate
+from planner.rules import RosterChange, RosterContext, Violation
+from planner.rules import validate as validate_change
 
 TPE = ZoneInfo("Asia/Taipei")
 _ids = itertools.count(1000)
@@ -47,6 +48,15 @@ def suggest_cover(
             assert EN(key, **reason.params) == reason.text
             assert not re.search("[A-Za-z]", ZH(key, **reason.params))
         assert candidate.reason_text == ", ".join(r.text for r in candidate.reasons)
+    return found
+
+
+def validate(change: RosterChange, ctx: RosterContext) -> list[Violation]:
+    """``validate``, checking that the catalog words every violation as its message."""
+    found = validate_change(change, ctx)
+    for v in found:
+        assert EN("rule." + v.code, **v.params) == v.message
+        assert ZH("rule." + v.code, **v.params).startswith(v.rule + "：")
     return found
 
 
