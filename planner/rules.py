@@ -3,35 +3,40 @@
 :func:`validate` is a pure function of plain data: a :class:`RosterChange` (what leaves and
 enters the roster) checked against a :class:`RosterContext` (the team's rules, agents, the
 roster around the change, approved leave, the current instant and optionally interval demand).
-It returns every rule the change breaks, each as a :class:`Violation` whose ``rule`` is one of
-:data:`RULE_KEYS` (CONTRACT §3) and whose ``message`` is one line naming the people, shifts and
-numbers, with times local to the team's zone.
+It returns every rule the change breaks, each as a :class:`Violation`: ``rule`` is one of
+:data:`RULE_KEYS` (CONTRACT §3), ``code`` and ``params`` name the sentence and its values so
+the edge words it in the reader's language (catalog id ``rule.<code>``), and ``message`` is
+the English line, for logs and tests.
 
 All durations are measured on real UTC instants, so rest and paid hours stay correct across
 midnight and DST changes; days and ISO weeks are the team's local dates (a shift belongs to
-the local date it starts on).
+the local date it starts on). Every datetime in ``params`` is local to the team's zone.
 """
 
 from __future__ import annotations
 
+import math
+import string
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from typing import Literal
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-import numpy as np
-
+from planner.impact import DayImpact, IntervalChange, affected_days, staffing_impact
 from planner.model import AgentInfo, Demand, Leave, ServiceTarget, Shift, TeamRules, Window
 
 __all__ = [
+    "ENGLISH",
     "RULE_KEYS",
     "ChangeKind",
     "RosterChange",
     "RosterContext",
     "Violation",
+    "english",
     "validate",
+    "violation",
 ]
 
 ChangeKind = Literal["swap", "giveaway", "take", "leave", "cover"]
@@ -50,10 +55,170 @@ RULE_KEYS: tuple[str, ...] = (
 )
 """Every rule key, in the order :func:`validate` reports violations."""
 
+_SL = "projected SL on {day} {sl_before:.0%} → {sl_after:.0%} (target {target:.0%})"
+
+ENGLISH: Mapping[str, str] = {
+    "rule.min_rest_hours": (
+        "min_rest_hours: {name} would have {rest} h between {from} and {to}; "
+        "the minimum is {minimum} h"
+    ),
+    "rule.max_weekly_hours": (
+        "max_weekly_hours: {name} would work {hours} h in the week of {week}; "
+        "the maximum is {maximum} h"
+    ),
+    "rule.max_consecutive_days": (
+        "max_consecutive_days: {name} would work {days} days in a row, {first} to {last}; "
+        "the maximum is {maximum}"
+    ),
+    "rule.swap_cutoff_hours": (
+        "swap_cutoff_hours: {name}'s {shift} shift starts in {notice} h; "
+        "changes need {cutoff} h notice unless a lead makes them"
+    ),
+    "rule.swap_cutoff_hours.started": (
+        "swap_cutoff_hours: {name}'s {shift} shift has already started"
+    ),
+    "rule.swap_cutoff_hours.over": "swap_cutoff_hours: {name}'s {shift} shift is already over",
+    "rule.max_off_per_day": (
+        "max_off_per_day: {count} people would be off on {day} ({names}); the maximum is {maximum}"
+    ),
+    "rule.max_off_per_day.none_allowed": (
+        "max_off_per_day: nobody may be off on {day} ({names} asked)"
+    ),
+    "rule.skill": "skill: {name} does not have {skill}, needed for {shift}",
+    "rule.overlap": "overlap: {name} would work {first} and {second} at the same time",
+    "rule.overlap.same_times": "overlap: {name} already works {shift}",
+    "rule.on_leave": "on_leave: {name} is on leave on {day}, the day of {shift}",
+    "rule.no_shift.unknown_agent": "no_shift: there is no agent '{agent}' in this team",
+    "rule.no_shift.no_shift_that_day": "no_shift: {name} has no shift on {day}",
+    "rule.no_shift.not_that_shift": (
+        "no_shift: {name} has no {shift} shift on {day} (they work {worked})"
+    ),
+    "rule.no_shift.now_someone_elses": (
+        "no_shift: {name} no longer has the {shift} shift; it is now {holder}'s"
+    ),
+    "rule.no_shift.changed": "no_shift: {name}'s {shift} shift has changed to {now}",
+    "rule.no_shift.nothing_to_swap": "no_shift: {name} has no shift to swap",
+    "rule.staffing.short": (
+        "staffing: {skill} {worst} would drop to {scheduled} on the phones, {required} needed; "
+        + _SL
+    ),
+    "rule.staffing.short_intervals": (
+        "staffing: {skill} would be short in {count} intervals, {span}; worst {worst} with "
+        "{scheduled} on the phones, {required} needed; " + _SL
+    ),
+    "cover.has_skill": "has {skill}",
+    "cover.week_hours": "{hours} h this week",
+    "cover.rest_before": "{hours} h rest before",
+    "cover.rest_after": "{hours} h rest after",
+    "cover.no_neighbour": "no shift next to it",
+    "cover.lead_off_phones": "lead, not on the phones this week",
+}
+"""The English text of every sentence the planner returns, by catalog id (``rule.<code>``,
+``cover.<code>``). The catalog's English (``rules.po``) says exactly the same; the edge renders
+the reader's language from the catalog."""
+
 _RULE_ORDER = {key: i for i, key in enumerate(RULE_KEYS)}
 _EPS = 1e-9
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+# ------------------------------------------------------------------------------ English words
+
+
+def _number(value: float) -> str:
+    text = f"{value:.1f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _day(day: date) -> str:
+    """``Thu 3 Dec``."""
+    return f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]}"
+
+
+def _at(moment: datetime) -> str:
+    """``Fri 22:00``."""
+    return f"{_WEEKDAYS[moment.weekday()]} {moment:%H:%M}"
+
+
+def _span(start: datetime, end: datetime, with_day: bool = False) -> str:
+    """``Fri 08:00–16:00``; ``Thu 22:00–Fri 06:00`` when it ends on a later day."""
+    head = f"{_day(start.date())} {start:%H:%M}" if with_day else _at(start)
+    if end.date() != start.date() and (end.hour, end.minute) != (0, 0):
+        return f"{head}–{_at(end)}"
+    return f"{head}–{end:%H:%M}"
+
+
+def _join(parts: Sequence[str]) -> str:
+    if len(parts) <= 1:
+        return "".join(parts)
+    return f"{', '.join(parts[:-1])} and {parts[-1]}"
+
+
+def _english_value(value: object, spec: str = "", name: str = "") -> str:
+    """One value as the English catalog words it (the same cases as ``bot.i18n.Words``)."""
+    if isinstance(value, bool):
+        return str(value)
+    if name == "skill" or name.endswith("_skill"):
+        if isinstance(value, str):
+            return value
+        if isinstance(value, list | tuple):
+            return _join([str(v) for v in value])
+    if isinstance(value, datetime):
+        if spec == "t":
+            return f"{value:%H:%M}"
+        if spec == "d":
+            return _day(value.date())
+        if spec == "dt":
+            return f"{_day(value.date())} {value:%H:%M}"
+        return _at(value)
+    if isinstance(value, date):
+        return _day(value)
+    if isinstance(value, tuple) and len(value) == 2 and all(isinstance(v, datetime) for v in value):
+        return _span(value[0], value[1], with_day=spec == "d")
+    if isinstance(value, float) and not spec:
+        return _number(value)
+    if isinstance(value, list | tuple) and not spec:
+        return _join([_english_value(v) for v in value])
+    return format(value, spec)
+
+
+class _EnglishFormatter(string.Formatter):
+    def get_field(self, field_name: str, args: Any, kwargs: Any) -> Any:
+        obj, used = super().get_field(field_name, args, kwargs)
+        return (field_name, obj), used
+
+    def convert_field(self, value: Any, conversion: str | None) -> Any:
+        name, obj = value
+        return name, super().convert_field(obj, conversion)
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        name, obj = value
+        return _english_value(obj, format_spec, name)
+
+
+def english(key: str, params: Mapping[str, object]) -> str:
+    """The English sentence of catalog id ``key`` (see :data:`ENGLISH`) with its values."""
+    return _EnglishFormatter().vformat(ENGLISH[key], (), dict(params))
+
+
+def _below(value: float, limit: float) -> float:
+    """``value`` to one decimal, kept under ``limit`` (10.96 h of rest against 11 is 10.9)."""
+    shown = round(value, 1)
+    return shown if shown < limit else math.floor(limit * 10.0 - 1e-6) / 10.0
+
+
+def _above(value: float, limit: float) -> float:
+    """``value`` to one decimal, kept over ``limit`` (48.02 h against 48 is 48.1)."""
+    shown = round(value, 1)
+    return shown if shown > limit else math.ceil(limit * 10.0 + 1e-6) / 10.0
+
+
+def _percent_down(fraction: float) -> float:
+    return math.floor(fraction * 100.0 + 1e-6) / 100.0
+
+
+# ----------------------------------------------------------------------------------- values
 
 
 @dataclass(frozen=True)
@@ -79,8 +244,9 @@ class RosterContext:
     """What the rules see: the team, its roster around the change and the current instant.
 
     ``shifts`` must hold at least the ISO weeks the change touches and
-    ``max_consecutive_days + 2`` days on each side; ``leaves`` are the team's approved leave
-    days. ``demand`` of ``None`` skips the staffing rule.
+    ``max_consecutive_days + 2`` days on each side, and, for the staffing rule, every shift of
+    the days with demand (and the day before); ``leaves`` are the team's approved leave days.
+    ``demand`` of ``None`` skips the staffing rule.
     """
 
     tz: ZoneInfo
@@ -97,9 +263,11 @@ class RosterContext:
 class Violation:
     """One broken rule: ``rule`` is a key of :data:`RULE_KEYS`.
 
-    ``code`` names the message (the catalog's ``rule.<code>``) and ``params`` its values
-    (names, local datetimes, numbers), so the edge words it in the reader's language;
-    ``message`` is the English line, starting with the rule key, for logs and tests.
+    ``code`` names the message (the catalog's ``rule.<code>``: the rule key, or the rule key
+    and a variant, ``no_shift.now_someone_elses``) and ``params`` its values: display names
+    (str), local aware datetimes, (start, end) pairs of local datetimes for a span, dates,
+    numbers, skill codes under ``skill``, lists of names. ``message`` is the English line,
+    starting with the rule key, for logs and tests; it is the English catalog's rendering.
     """
 
     rule: str
@@ -108,25 +276,13 @@ class Violation:
     params: Mapping[str, object] = field(default_factory=dict, compare=False, hash=False)
 
 
-def _violation(rule: str, text: str) -> Violation:
-    return Violation(rule, f"{rule}: {text}")
-
-
-def fmt_number(value: float) -> str:
-    """``8`` for 8.0, ``10.5`` for 10.5, at most two decimals."""
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
-
-
-def join_names(names: Sequence[str]) -> str:
-    """``a``, ``a and b``, ``a, b and c``."""
-    if len(names) <= 1:
-        return "".join(names)
-    return f"{', '.join(names[:-1])} and {names[-1]}"
+def violation(code: str, /, **params: object) -> Violation:
+    """The violation of sentence ``code`` (a key of :data:`ENGLISH` without ``rule.``)."""
+    return Violation(code.split(".", 1)[0], english("rule." + code, params), code, params)
 
 
 class Formatter:
-    """Human formatting of people, instants, days and shifts in the team's zone."""
+    """People by display name, instants and shift spans local to the team's zone."""
 
     def __init__(self, tz: ZoneInfo, agents: Mapping[str, AgentInfo]) -> None:
         self.tz = tz
@@ -136,29 +292,13 @@ class Formatter:
         info = self.agents.get(agent_id)
         return info.name if info is not None and info.name else agent_id
 
-    def clock(self, instant: datetime) -> str:
-        local = instant.astimezone(self.tz)
-        return f"{local:%H:%M}"
+    def local(self, instant: datetime) -> datetime:
+        return instant.astimezone(self.tz)
 
-    def at(self, instant: datetime) -> str:
-        """``Fri 22:00``."""
-        local = instant.astimezone(self.tz)
-        return f"{_WEEKDAYS[local.weekday()]} {local:%H:%M}"
+    def span(self, start: datetime, end: datetime) -> tuple[datetime, datetime]:
+        return self.local(start), self.local(end)
 
-    @staticmethod
-    def day(day: date) -> str:
-        """``Fri 27 Nov``."""
-        return f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]}"
-
-    def span(self, start: datetime, end: datetime) -> str:
-        """``Fri 08:00–16:00``; ``Thu 22:00–Fri 06:00`` when it ends on a later day."""
-        first = start.astimezone(self.tz)
-        last = end.astimezone(self.tz)
-        if last.date() != first.date() and (last.hour, last.minute) != (0, 0):
-            return f"{self.at(start)}–{self.at(end)}"
-        return f"{self.at(start)}–{self.clock(end)}"
-
-    def shift(self, shift: Shift) -> str:
+    def shift(self, shift: Shift) -> tuple[datetime, datetime]:
         return self.span(shift.start, shift.end)
 
 
@@ -205,6 +345,9 @@ def _run_of(day: date, worked: Set[date]) -> tuple[date, date]:
     return first, last
 
 
+# ------------------------------------------------------------------------------ the rules
+
+
 def agent_violations(
     agent_id: str,
     before: Sequence[Shift],
@@ -228,20 +371,11 @@ def agent_violations(
     if info is not None:
         for a in checked:
             if a.skill not in info.skills:
-                out.append(
-                    _violation(
-                        "skill", f"{name} does not have {a.skill}, needed for {fmt.shift(a)}"
-                    )
-                )
+                out.append(violation("skill", name=name, skill=a.skill, shift=fmt.shift(a)))
 
     for a in checked:
         if a.local_date in leave_days:
-            out.append(
-                _violation(
-                    "on_leave",
-                    f"{name} is on leave on {fmt.day(a.local_date)}, the day of {fmt.shift(a)}",
-                )
-            )
+            out.append(violation("on_leave", name=name, day=a.local_date, shift=fmt.shift(a)))
 
     seen_pairs: set[tuple[int, int]] = set()
     for a in checked:
@@ -253,16 +387,17 @@ def agent_violations(
                 continue
             seen_pairs.add(pair)
             earlier, later = sorted((a, other), key=lambda s: (s.start, s.end))
-            out.append(
-                _violation(
-                    "overlap",
-                    f"{name} would work {fmt.shift(earlier)} and {fmt.shift(later)} "
-                    "at the same time",
+            if fmt.shift(earlier) == fmt.shift(later):
+                out.append(violation("overlap.same_times", name=name, shift=fmt.shift(a)))
+            else:
+                out.append(
+                    violation(
+                        "overlap", name=name, first=fmt.shift(earlier), second=fmt.shift(later)
+                    )
                 )
-            )
 
     seen_pairs = set()
-    minimum = rules.min_rest_hours
+    minimum = float(rules.min_rest_hours)
     for a in checked:
         prev, nxt = neighbours(a, after)
         for left, right in ((prev, a), (a, nxt)):
@@ -275,10 +410,12 @@ def agent_violations(
             rest = _hours(right.start - left.end)
             if rest < minimum - _EPS:
                 out.append(
-                    _violation(
+                    violation(
                         "min_rest_hours",
-                        f"{name} would have {fmt_number(rest)} h between {fmt.at(left.end)} "
-                        f"and {fmt.at(right.start)}; the minimum is {fmt_number(minimum)} h",
+                        name=name,
+                        rest=_below(rest, minimum),
+                        minimum=minimum,
+                        **{"from": fmt.local(left.end), "to": fmt.local(right.start)},
                     )
                 )
 
@@ -286,14 +423,15 @@ def agent_violations(
     for year, week in weeks:
         hours_before = sum(s.hours for s in before if _iso_week(s.local_date) == (year, week))
         hours_after = sum(s.hours for s in after if _iso_week(s.local_date) == (year, week))
-        limit = rules.max_weekly_hours
+        limit = float(rules.max_weekly_hours)
         if hours_after > limit + _EPS and hours_after > hours_before + _EPS:
-            monday = date.fromisocalendar(year, week, 1)
             out.append(
-                _violation(
+                violation(
                     "max_weekly_hours",
-                    f"{name} would work {fmt_number(hours_after)} h in the week of "
-                    f"{fmt.day(monday)}; the maximum is {fmt_number(limit)} h",
+                    name=name,
+                    hours=_above(hours_after, limit),
+                    week=date.fromisocalendar(year, week, 1),
+                    maximum=limit,
                 )
             )
 
@@ -313,10 +451,13 @@ def agent_violations(
             length_before = 0
         if length > rules.max_consecutive_days and length > length_before:
             out.append(
-                _violation(
+                violation(
                     "max_consecutive_days",
-                    f"{name} would work {length} days in a row, {fmt.day(first)} to "
-                    f"{fmt.day(last)}; the maximum is {rules.max_consecutive_days}",
+                    name=name,
+                    days=length,
+                    first=first,
+                    last=last,
+                    maximum=rules.max_consecutive_days,
                 )
             )
     return out
@@ -333,13 +474,13 @@ def validate(change: RosterChange, ctx: RosterContext) -> list[Violation]:
     next to it, overlap, leave, skill, and their weekly hours and runs of days where the change
     makes them longer), the removed shifts (they must still be in the roster as given; the
     swap cutoff unless ``by_lead`` or a leave), new leave days (daily maximum) and, with
-    demand, the intervals whose coverage the change lowers. Re-adding a removed shift unchanged
-    to the same agent is not judged again. Unknown agents are reported under ``no_shift``
-    (the requester too, unless a lead acts).
+    demand, the intervals whose coverage the change lowers (see :func:`_staffing_violations`).
+    Re-adding a removed shift unchanged to the same agent is not judged again. Unknown agents
+    are reported under ``no_shift`` (the requester too, unless a lead acts).
 
-    Cost: two passes over ``ctx.shifts`` (the affected agents' shifts; shifts of the changed
-    skills near the change, only when coverage changes) and coverage over the touched demand
-    intervals only.
+    Cost: two passes over ``ctx.shifts`` (the affected agents' shifts; the shifts of the
+    changed skills on the changed days, only when coverage changes) and one
+    :func:`planner.impact.staffing_impact` over those days.
     """
     fmt = Formatter(ctx.tz, ctx.agents)
     out: list[Violation] = []
@@ -356,7 +497,7 @@ def validate(change: RosterChange, ctx: RosterContext) -> list[Violation]:
     )
     for agent_id in referenced:
         if agent_id not in ctx.agents:
-            out.append(_violation("no_shift", f"there is no agent {agent_id!r} in this team"))
+            out.append(violation("no_shift.unknown_agent", agent=agent_id))
 
     affected = {s.agent_id for s in added} | {s.agent_id for s in removed}
     wanted_ids = {r.id for r in removed if r.id is not None}
@@ -374,12 +515,6 @@ def validate(change: RosterChange, ctx: RosterContext) -> list[Violation]:
         if wanted_times:
             found_by_time.setdefault((s.agent_id, s.start, s.end), s)
 
-    staffing = _StaffingScope.build(ctx.demand, removed, added)
-    near: list[Shift] = []
-    if staffing is not None:
-        skills, first, last = staffing.skills, staffing.start, staffing.end
-        near = [s for s in ctx.shifts if s.skill in skills and s.start < last and s.end > first]
-
     leaving: set[int] = set()
     exact: set[int] = set()
     for r in removed:
@@ -389,24 +524,22 @@ def validate(change: RosterChange, ctx: RosterContext) -> list[Violation]:
         who = fmt.name(r.agent_id)
         if found is None:
             if r.agent_id in ctx.agents:
-                out.append(_no_shift_message(r, by_agent.get(r.agent_id, []), fmt))
+                out.append(_no_shift_violation(r, by_agent.get(r.agent_id, []), fmt))
             continue
         if found.agent_id != r.agent_id:
             out.append(
-                _violation(
-                    "no_shift",
-                    f"{who} no longer has the {fmt.shift(r)} shift; it is now "
-                    f"{fmt.name(found.agent_id)}'s",
+                violation(
+                    "no_shift.now_someone_elses",
+                    name=who,
+                    shift=fmt.shift(r),
+                    holder=fmt.name(found.agent_id),
                 )
             )
             continue
         leaving.add(id(found))
         if (found.start, found.end) != (r.start, r.end):
             out.append(
-                _violation(
-                    "no_shift",
-                    f"{who}'s {fmt.shift(r)} shift has changed to {fmt.shift(found)}",
-                )
+                violation("no_shift.changed", name=who, shift=fmt.shift(r), now=fmt.shift(found))
             )
         elif found == r:
             exact.add(id(r))
@@ -415,7 +548,7 @@ def validate(change: RosterChange, ctx: RosterContext) -> list[Violation]:
         givers = {r.agent_id for r in removed}
         for agent_id in dict.fromkeys(a.agent_id for a in added):
             if agent_id not in givers and agent_id in ctx.agents:
-                out.append(_violation("no_shift", f"{fmt.name(agent_id)} has no shift to swap"))
+                out.append(violation("no_shift.nothing_to_swap", name=fmt.name(agent_id)))
 
     if change.kind != "leave" and not change.by_lead:
         out.extend(_cutoff_violations(removed, ctx, fmt))
@@ -441,24 +574,30 @@ def validate(change: RosterChange, ctx: RosterContext) -> list[Violation]:
             )
         )
 
-    if staffing is not None:
+    if ctx.demand is not None:
         gone = [s for s in relevant if id(s) in leaving]
-        out.extend(staffing.violations(near, gone, added, ctx, fmt))
+        out.extend(_staffing_violations(ctx.demand, gone, added, ctx))
 
     out.sort(key=lambda v: _RULE_ORDER[v.rule])
     return out
 
 
-def _no_shift_message(shift: Shift, roster: Sequence[Shift], fmt: Formatter) -> Violation:
+def no_shift_that_day(name: str, day: date) -> Violation:
+    """``no_shift: Eve has no shift on Thu 3 Dec`` (``name`` is a display name)."""
+    return violation("no_shift.no_shift_that_day", name=name, day=day)
+
+
+def _no_shift_violation(shift: Shift, roster: Sequence[Shift], fmt: Formatter) -> Violation:
     who = fmt.name(shift.agent_id)
     same_day = [s for s in roster if s.local_date == shift.local_date]
     if not same_day:
-        return _violation("no_shift", f"{who} has no shift on {fmt.day(shift.local_date)}")
-    worked = join_names([fmt.shift(s) for s in sorted(same_day, key=lambda s: s.start)])
-    return _violation(
-        "no_shift",
-        f"{who} has no {fmt.shift(shift)} shift on {fmt.day(shift.local_date)} "
-        f"(they work {worked})",
+        return no_shift_that_day(who, shift.local_date)
+    return violation(
+        "no_shift.not_that_shift",
+        name=who,
+        shift=fmt.shift(shift),
+        day=shift.local_date,
+        worked=[fmt.shift(s) for s in sorted(same_day, key=lambda s: (s.start, s.end))],
     )
 
 
@@ -466,25 +605,23 @@ def _cutoff_violations(
     removed: Sequence[Shift], ctx: RosterContext, fmt: Formatter
 ) -> list[Violation]:
     out: list[Violation] = []
-    cutoff = ctx.rules.swap_cutoff_hours
+    cutoff = float(ctx.rules.swap_cutoff_hours)
     for r in removed:
         who = fmt.name(r.agent_id)
         if r.end <= ctx.now:
-            out.append(
-                _violation("swap_cutoff_hours", f"{who}'s {fmt.shift(r)} shift is already over")
-            )
+            out.append(violation("swap_cutoff_hours.over", name=who, shift=fmt.shift(r)))
         elif r.start <= ctx.now:
-            out.append(
-                _violation("swap_cutoff_hours", f"{who}'s {fmt.shift(r)} shift has already started")
-            )
+            out.append(violation("swap_cutoff_hours.started", name=who, shift=fmt.shift(r)))
         else:
             notice = _hours(r.start - ctx.now)
             if notice < cutoff - _EPS:
                 out.append(
-                    _violation(
+                    violation(
                         "swap_cutoff_hours",
-                        f"{who}'s {fmt.shift(r)} shift starts in {fmt_number(notice)} h; "
-                        f"changes need {fmt_number(cutoff)} h notice unless a lead makes them",
+                        name=who,
+                        shift=fmt.shift(r),
+                        notice=_below(notice, cutoff),
+                        cutoff=cutoff,
                     )
                 )
     return out
@@ -508,178 +645,74 @@ def _off_per_day_violations(
     for day, new in new_by_day.items():
         off = approved[day] + [a for a in new if a not in approved[day]]
         if len(off) > limit and len(off) > len(approved[day]):
-            names = join_names([fmt.name(a) for a in off])
+            names = [fmt.name(a) for a in off]
+            if limit <= 0:
+                out.append(violation("max_off_per_day.none_allowed", day=day, names=names))
+                continue
             out.append(
-                _violation(
-                    "max_off_per_day",
-                    f"{len(off)} people would be off on {fmt.day(day)} ({names}); "
-                    f"the maximum is {limit}",
-                )
+                violation("max_off_per_day", count=len(off), day=day, names=names, maximum=limit)
             )
     return out
+
+
+# ------------------------------------------------------------------------------- staffing
 
 
 def _coverage_key(shift: Shift) -> tuple[datetime, datetime, str, tuple[Window, ...]]:
     return shift.start, shift.end, shift.skill, shift.breaks
 
 
-@dataclass(frozen=True)
-class _StaffingScope:
-    """The demand intervals and skills a change touches."""
+def _staffing_violations(
+    demand: Demand, gone: Sequence[Shift], added: Sequence[Shift], ctx: RosterContext
+) -> list[Violation]:
+    """``staffing``: an interval whose coverage the change lowers ends below required.
 
-    demand: Demand
-    indices: np.ndarray
-    skills: frozenset[str]
-    start: datetime
-    end: datetime
-
-    @staticmethod
-    def build(
-        demand: Demand | None, removed: Sequence[Shift], added: Sequence[Shift]
-    ) -> _StaffingScope | None:
-        if demand is None or not demand.interval_starts:
-            return None
-        gone = Counter(_coverage_key(s) for s in removed)
-        came = Counter(_coverage_key(s) for s in added)
-        net = (gone - came) + (came - gone)
-        changed = [
-            s for s in (*removed, *added) if net[_coverage_key(s)] and s.skill in demand.calls
-        ]
-        if not changed:
-            return None
-        starts = np.fromiter(
-            (t.timestamp() for t in demand.interval_starts),
-            dtype=np.float64,
-            count=len(demand.interval_starts),
-        )
-        ends = starts + demand.interval_seconds
-        mask = np.zeros(len(starts), dtype=bool)
-        for s in changed:
-            mask |= (starts < s.end.timestamp()) & (ends > s.start.timestamp())
-        indices = np.flatnonzero(mask)
-        if indices.size == 0:
-            return None
-        touched = [demand.interval_starts[int(i)] for i in indices]
-        return _StaffingScope(
-            demand=demand,
-            indices=indices,
-            skills=frozenset(s.skill for s in changed),
-            start=min(touched),
-            end=max(touched) + timedelta(seconds=demand.interval_seconds),
-        )
-
-    def violations(
-        self,
-        before: Sequence[Shift],
-        gone: Sequence[Shift],
-        added: Sequence[Shift],
-        ctx: RosterContext,
-        fmt: Formatter,
-    ) -> list[Violation]:
-        """Staffing violations: coverage after is coverage before minus ``gone`` plus ``added``."""
-        from planner.staffing import coverage, projected_service_level, required_agents
-
-        demand = self.demand
-        seconds = demand.interval_seconds
-        skills = sorted(self.skills)
-        starts = [demand.interval_starts[int(i)] for i in self.indices]
-        zeros = np.zeros(len(starts), dtype=np.float64)
-
-        def cover(shifts: Sequence[Shift]) -> dict[str, np.ndarray]:
-            mine = [s for s in shifts if s.skill in self.skills]
-            if not mine:
-                return {}
-            return coverage(mine, starts, seconds, skills)
-
-        cov_before, cov_gone, cov_added = cover(before), cover(gone), cover(added)
-        target = ctx.target
-        goal = target.service_level
-        out: list[Violation] = []
-        for skill in skills:
-            if skill not in demand.aht_seconds:
-                continue
-            had = np.asarray(cov_before.get(skill, zeros), dtype=np.float64)
-            has = (
-                had
-                - np.asarray(cov_gone.get(skill, zeros), dtype=np.float64)
-                + np.asarray(cov_added.get(skill, zeros), dtype=np.float64)
-            )
-            lost = np.flatnonzero(has < had - _EPS)
-            if lost.size == 0:
-                continue
-            idx = self.indices[lost]
-            calls = np.asarray(demand.calls[skill], dtype=np.float64)[idx]
-            aht = np.asarray(demand.aht_seconds[skill], dtype=np.float64)[idx]
-            had, has = had[lost], np.maximum(has[lost], 0.0)
-            required = np.asarray(
-                required_agents(
-                    calls, aht, seconds, goal, target.target_seconds, target.max_occupancy
-                )
-            )
-            sl_before = self._service_level(
-                projected_service_level(had, calls, aht, seconds, target.target_seconds)
-            )
-            sl_after = self._service_level(
-                projected_service_level(has, calls, aht, seconds, target.target_seconds)
-            )
-            bad = (has < required - _EPS) | ((sl_before >= goal - _EPS) & (sl_after < goal - _EPS))
-            for run in _runs(np.flatnonzero(bad), idx):
-                j = run[0]
-                out.append(
-                    _staffing_message(
-                        skill,
-                        starts[int(lost[j])],
-                        seconds,
-                        float(has[j]),
-                        int(required[j]),
-                        float(sl_after[j]),
-                        goal,
-                        [starts[int(lost[k])] for k in run[1:]],
-                        fmt,
-                    )
-                )
-        return out
-
-    @staticmethod
-    def _service_level(values: np.ndarray) -> np.ndarray:
-        return np.nan_to_num(np.asarray(values, dtype=np.float64), nan=1.0)
+    One violation per local day and skill, naming the worst such interval (fewest agents
+    against required) and the day's projected service level for that skill before and after,
+    with the figures of :func:`planner.impact.staffing_impact` (those of the ``staffing``
+    command). Falling below required is the same as the interval's projected service level
+    falling under the target (required agents are the fewest that meet it), so that case
+    needs no second test.
+    """
+    if not demand.interval_starts:
+        return []
+    left = Counter(_coverage_key(s) for s in gone)
+    came = Counter(_coverage_key(s) for s in added)
+    net = (left - came) + (came - left)
+    moved = [s for s in (*gone, *added) if net[_coverage_key(s)] and s.skill in demand.calls]
+    if not moved:
+        return []
+    skills = {s.skill for s in moved}
+    days = affected_days(moved, ctx.tz)
+    lo = datetime.combine(days[0], time(0), tzinfo=ctx.tz).astimezone(UTC)
+    hi = datetime.combine(days[-1] + timedelta(days=1), time(0), tzinfo=ctx.tz).astimezone(UTC)
+    near = [s for s in ctx.shifts if s.skill in skills and s.start < hi and s.end > lo]
+    impact = staffing_impact(demand, ctx.target, near, gone, added, ctx.tz)
+    out: list[Violation] = []
+    for day in impact.days:
+        short = [c for c in day.changes if c.after < c.before - _EPS and c.gap_after < -_EPS]
+        if short:
+            out.append(_staffing_violation(day, short, ctx.target.service_level))
+    return out
 
 
-def _runs(positions: np.ndarray, indices: np.ndarray) -> list[list[int]]:
-    """Group positions whose demand indices are consecutive."""
-    runs: list[list[int]] = []
-    for p in positions.tolist():
-        if runs and indices[p] == indices[runs[-1][-1]] + 1:
-            runs[-1].append(p)
-        else:
-            runs.append([p])
-    return runs
-
-
-def _staffing_message(
-    skill: str,
-    start: datetime,
-    seconds: int,
-    scheduled: float,
-    required: int,
-    service_level: float,
-    goal: float,
-    more: Sequence[datetime],
-    fmt: Formatter,
-) -> Violation:
-    end = start + timedelta(seconds=seconds)
-    agents = "agent" if abs(scheduled - 1.0) < _EPS else "agents"
-    shown = max(int(np.floor(service_level * 100.0 + _EPS)), 0)
-    if service_level < goal - _EPS:
-        sl = f"projected SL {shown}% < {fmt_number(goal * 100.0)}%"
-    else:
-        sl = f"projected SL {shown}%"
-    text = (
-        f"{skill} {fmt.span(start, end)} would have {fmt_number(scheduled)} {agents} on the "
-        f"phones, {required} required ({sl})"
+def _staffing_violation(day: DayImpact, short: Sequence[IntervalChange], goal: float) -> Violation:
+    worst = min(short, key=lambda c: (c.gap_after, c.start))
+    common: dict[str, object] = {
+        "skill": day.skill,
+        "day": day.day,
+        "worst": (worst.start, worst.end),
+        "scheduled": _below(max(worst.after, 0.0), worst.required),
+        "required": worst.required,
+        "sl_before": _percent_down(day.sl_before),
+        "sl_after": _percent_down(day.sl_after),
+        "target": goal,
+    }
+    if len(short) == 1:
+        return violation("staffing.short", **common)
+    return violation(
+        "staffing.short_intervals",
+        count=len(short),
+        span=(short[0].start, short[-1].end),
+        **common,
     )
-    if more:
-        last_end = more[-1] + timedelta(seconds=seconds)
-        plural = "interval" if len(more) == 1 else "intervals"
-        text += f", and {len(more)} more {plural} to {fmt.clock(last_end)}"
-    return _violation("staffing", text)

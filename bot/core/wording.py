@@ -104,12 +104,8 @@ def cover_lines(cover: Sequence[CoverCandidate], w: Words) -> list[str]:
         return ["  " + w("cover.nobody")]
     lines = []
     for i, c in enumerate(cover, 1):
-        reasons = [w("cover.week_hours", hours=float(c.week_hours))]
-        if c.rest_hours is None:
-            reasons.append(w("cover.no_neighbour"))
-        else:
-            reasons.append(w("cover.rest", hours=float(c.rest_hours)))
-        lines.append(f"  {i}. @{c.agent_id} {c.name} — {'; '.join(reasons)}")
+        reasons = [w("cover." + r.code, **dict(r.params)) for r in c.reasons]
+        lines.append(f"  {i}. @{c.agent_id} {c.name} — {', '.join(reasons)}")
     return lines
 
 

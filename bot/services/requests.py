@@ -43,7 +43,14 @@ from planner.cover import CoverCandidate, suggest_cover
 from planner.impact import Impact, staffing_impact
 from planner.model import AgentInfo, Demand, Leave
 from planner.model import Shift as PlanShift
-from planner.rules import ChangeKind, RosterChange, RosterContext, Violation, validate
+from planner.rules import (
+    ChangeKind,
+    RosterChange,
+    RosterContext,
+    Violation,
+    no_shift_that_day,
+    validate,
+)
 from storage import messaging as msgrepo
 from storage import repository as repo
 from storage.localtime import local_day_bounds
@@ -275,13 +282,7 @@ def _violation(rule: str, code: str, message: str, **params: object) -> Violatio
 
 
 def _no_shift(agent: Agent, day: date) -> Violation:
-    return _violation(
-        "no_shift",
-        "svc.no_shift_that_day",
-        f"no_shift: {agent.name} has no shift on {day:%a} {day.day} {day:%b}",
-        name=agent.name,
-        day=day,
-    )
+    return no_shift_that_day(agent.name, day)
 
 
 def _ownership(

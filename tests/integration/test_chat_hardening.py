@@ -10,7 +10,7 @@ from sqlalchemy import Engine, update
 from sqlmodel import select
 
 from storage import repository as repo
-from storage.db import make_engine
+from storage.db import make_engine, upgrade
 from storage.tables import Agent, Request, Team
 from storage.unit_of_work import UnitOfWork
 from tests.factories import seed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -10,16 +11,57 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner.cover import CoverCandidate, suggest_cover
+from bot.i18n import catalog_ids, words
+from planner.cover import CoverCandidate, Reason
+from planner.cover import suggest_cover as suggest
 from planner.model import AgentInfo, Leave, ServiceTarget, Shift, TeamRules
-from planner.rules import RosterChange, RosterContext, validate
+from planner.rules import RosterChange, RosterContext, Violation
+from planner.rules import validate as validate_change
 
 TPE = ZoneInfo("Asia/Taipei")
 _ids = itertools.count(1000)
 
 
-def agent(agent_id: str, *skills: str) -> AgentInfo:
-    return AgentInfo(agent_id=agent_id, name=agent_id.capitalize(), skills=frozenset(skills))
+EN = words("en")
+ZH = words("zh-Hant", {"cards": {"zh-Hant": "信用卡"}, "loans": {"zh-Hant": "貸款"}})
+CATALOGS = catalog_ids("en") & catalog_ids("zh-Hant")
+
+
+def agent(agent_id: str, *skills: str, role: str = "agent") -> AgentInfo:
+    return AgentInfo(
+        agent_id=agent_id,
+        name=agent_id.capitalize(),
+        skills=frozenset(skills),
+        role="lead" if role == "lead" else "agent",
+    )
+
+
+def suggest_cover(
+    shift: Shift, ctx: RosterContext, exclude: Iterable[str] = (), limit: int = 5
+) -> list[CoverCandidate]:
+    """``suggest_cover``, checking that the catalog words every reason as its English text."""
+    found = suggest(shift, ctx, exclude=exclude, limit=limit)
+    for candidate in found:
+        for reason in candidate.reasons:
+            key = "cover." + reason.code
+            assert key in CATALOGS
+            assert EN(key, **reason.params) == reason.text
+            assert not re.search("[A-Za-z]", ZH(key, **reason.params))
+        assert candidate.reason_text == ", ".join(r.text for r in candidate.reasons)
+    return found
+
+
+def validate(change: RosterChange, ctx: RosterContext) -> list[Violation]:
+    """``validate``, checking that the catalog words every violation as its message."""
+    found = validate_change(change, ctx)
+    for v in found:
+        assert EN("rule." + v.code, **v.params) == v.message
+        assert ZH("rule." + v.code, **v.params).startswith(v.rule + "：")
+    return found
+
+
+def texts(candidate: CoverCandidate) -> tuple[str, ...]:
+    return tuple(r.text for r in candidate.reasons)
 
 
 def make_shift(agent_id: str, day: str, start: str, end: str, skill: str = "cards") -> Shift:
@@ -118,10 +160,15 @@ def test_each_candidate_says_why_they_qualify() -> None:
         name="Hank",
         week_hours=24.0,
         rest_hours=16.0,
-        reasons=("has cards", "24 h this week", "16 h rest before"),
+        reasons=(
+            Reason("has_skill", {"skill": "cards"}),
+            Reason("week_hours", {"hours": 24.0}),
+            Reason("rest_before", {"hours": 16.0}),
+        ),
     )
+    assert by_id["hank"].reason_text == "has cards, 24 h this week, 16 h rest before"
     assert by_id["ivy"].rest_hours is None
-    assert by_id["ivy"].reasons == ("has cards", "0 h this week", "no shift next to it")
+    assert texts(by_id["ivy"]) == ("has cards", "0 h this week", "no shift next to it")
     assert by_id["carol"].rest_hours == 40.0
 
 
@@ -130,7 +177,7 @@ def test_rest_after_the_shift_counts_and_the_shorter_side_ranks() -> None:
     ctx = make_context([SICK, sat], [agent("alice", "cards"), agent("bob", "cards")])
     (bob,) = suggest_cover(SICK, ctx)
     assert bob.rest_hours == 11.0
-    assert bob.reasons == ("has cards", "8 h this week", "11 h rest after")
+    assert texts(bob) == ("has cards", "8 h this week", "11 h rest after")
 
 
 def test_rest_exactly_at_the_minimum_is_enough() -> None:
@@ -160,8 +207,58 @@ def test_an_agent_with_no_matching_skill_anywhere_gets_no_suggestions() -> None:
     assert suggest_cover(loans, CTX) == []
 
 
+def test_a_lead_off_the_phones_that_week_comes_after_every_agent() -> None:
+    team = [agent("alice", "cards"), agent("bob", "cards"), agent("lina", "cards", role="lead")]
+    roster = [SICK, *week("bob", (23, 24, 25))]
+    ctx = make_context(roster, team)
+    assert ids(suggest_cover(SICK, ctx)) == ["bob", "lina"]
+    lina = suggest_cover(SICK, ctx)[1]
+    assert lina.week_hours == 0
+    assert lina.reason_text == (
+        "has cards, 0 h this week, no shift next to it, lead, not on the phones this week"
+    )
+    assert ZH("cover." + lina.reasons[-1].code) == "組長，本週沒有排班"
+
+
+def test_a_lead_on_the_phones_that_week_ranks_with_the_agents() -> None:
+    team = [agent("alice", "cards"), agent("bob", "cards"), agent("lina", "cards", role="lead")]
+    roster = [SICK, *week("bob", (23, 24, 25)), *week("lina", (23,))]
+    ctx = make_context(roster, team)
+    assert ids(suggest_cover(SICK, ctx)) == ["lina", "bob"]
+    assert "lead" not in suggest_cover(SICK, ctx)[0].reason_text
+
+
+def test_a_shift_of_the_lead_in_another_week_does_not_count_as_on_the_phones() -> None:
+    team = [agent("alice", "cards"), agent("bob", "cards"), agent("lina", "cards", role="lead")]
+    roster = [SICK, *week("bob", (23, 24, 25)), *week("lina", (20,))]
+    ctx = make_context(roster, team)
+    assert ids(suggest_cover(SICK, ctx)) == ["bob", "lina"]
+
+
+def test_a_lead_is_still_suggested_when_no_agent_can_cover() -> None:
+    team = [agent("alice", "cards"), agent("lina", "cards", role="lead")]
+    ctx = make_context([SICK], team)
+    assert ids(suggest_cover(SICK, ctx)) == ["lina"]
+
+
+def test_reasons_read_as_chinese_with_the_skill_display_name() -> None:
+    (bob,) = suggest_cover(
+        SICK,
+        make_context(
+            [SICK, make_shift("bob", "2026-11-28", "03:00", "11:00")],
+            [agent("alice", "cards"), agent("bob", "cards")],
+        ),
+    )
+    assert [ZH("cover." + r.code, **r.params) for r in bob.reasons] == [
+        "具備 信用卡 技能",
+        "本週已排 8 小時",
+        "班後休息 11 小時",
+    ]
+
+
 PROP_AGENTS = [agent("ann", "cards"), agent("ben", "cards", "loans"), agent("cat", "loans")]
 PROP_AGENTS += [agent(f"x{i}", "cards") for i in range(3)]
+PROP_AGENTS += [agent("lee", "cards", "loans", role="lead")]
 PROP_START = date(2026, 11, 16)
 
 
@@ -211,8 +308,22 @@ def test_suggestions_are_exactly_the_agents_validate_accepts(
         )
     }
     assert set(ids(suggested)) == accepted
+    iso_week = shift.local_date.isocalendar()[:2]
+    leads_off = {
+        a.agent_id
+        for a in PROP_AGENTS
+        if a.role == "lead"
+        and not any(
+            s.agent_id == a.agent_id and s.local_date.isocalendar()[:2] == iso_week for s in roster
+        )
+    }
     keys = [
-        (c.week_hours, -(c.rest_hours if c.rest_hours is not None else float("inf")), c.agent_id)
+        (
+            c.agent_id in leads_off,
+            c.week_hours,
+            -(c.rest_hours if c.rest_hours is not None else float("inf")),
+            c.agent_id,
+        )
         for c in suggested
     ]
     assert keys == sorted(keys)

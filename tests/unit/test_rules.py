@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,8 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.i18n import catalog_ids, words
 from planner.model import AgentInfo, Demand, Leave, ServiceTarget, Shift, TeamRules, Window
-from planner.rules import RULE_KEYS, ChangeKind, RosterChange, RosterContext, Violation, validate
+from planner.rules import RULE_KEYS, ChangeKind, RosterChange, RosterContext, Violation
+from planner.rules import validate as validate_change
 
 TPE = ZoneInfo("Asia/Taipei")
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -115,8 +119,42 @@ def swap(mine: Shift, theirs: Shift) -> RosterChange:
     )
 
 
+EN, ZH = words("en"), words("zh-Hant")
+
+
+def _plain_values(value: object, tz: ZoneInfo) -> None:
+    """Params hold plain values; every datetime is local to the team's zone."""
+    if isinstance(value, datetime):
+        assert value.tzinfo is tz, value
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _plain_values(item, tz)
+    else:
+        assert isinstance(value, str | int | float | date), value
+
+
+def assert_worded(v: Violation, tz: ZoneInfo) -> None:
+    """The violation names its sentence, and the catalog words it as ``message`` says."""
+    assert v.rule in RULE_KEYS and v.code.split(".")[0] == v.rule
+    for value in v.params.values():
+        _plain_values(value, tz)
+    assert EN("rule." + v.code, **v.params) == v.message
+    assert ZH("rule." + v.code, **v.params).startswith(v.rule + "：")
+
+
+def validate(change: RosterChange, ctx: RosterContext) -> list[Violation]:
+    found = validate_change(change, ctx)
+    for v in found:
+        assert_worded(v, ctx.tz)
+    return found
+
+
 def rules_of(violations: Iterable[Violation]) -> list[str]:
     return [v.rule for v in violations]
+
+
+def lines(violations: Iterable[Violation]) -> list[str]:
+    return [v.message for v in violations]
 
 
 def messages(violations: Iterable[Violation], rule: str) -> list[str]:
@@ -137,12 +175,9 @@ def test_rest_half_an_hour_short_is_refused_with_both_times() -> None:
     bob_thu = make_shift("bob", "2026-11-26", "14:00", "22:00")
     alice_fri = make_shift("alice", "2026-11-27", "08:30", "16:30")
     ctx = make_context([bob_thu, alice_fri])
-    assert validate(give(alice_fri, "bob"), ctx) == [
-        Violation(
-            "min_rest_hours",
-            "min_rest_hours: Bob would have 10.5 h between Thu 22:00 and Fri 08:30; "
-            "the minimum is 11 h",
-        )
+    assert lines(validate(give(alice_fri, "bob"), ctx)) == [
+        "min_rest_hours: Bob would have 10.5 h between Thu 22:00 and Fri 08:30; "
+        "the minimum is 11 h",
     ]
 
 
@@ -164,6 +199,38 @@ def test_rest_after_the_added_shift_is_checked_too() -> None:
     ]
 
 
+def test_hours_are_shown_with_at_most_one_decimal() -> None:
+    bob_thu = make_shift("bob", "2026-11-26", "14:00", "22:00")
+    alice_fri = make_shift("alice", "2026-11-27", "02:56", "10:00")
+    ctx = make_context([bob_thu, alice_fri])
+    assert messages(validate(give(alice_fri, "bob"), ctx), "min_rest_hours") == [
+        "min_rest_hours: Bob would have 4.9 h between Thu 22:00 and Fri 02:56; the minimum is 11 h"
+    ]
+
+
+def test_a_rest_just_under_the_minimum_never_shows_as_the_minimum() -> None:
+    bob_thu = make_shift("bob", "2026-11-26", "14:00", "22:00")
+    alice_fri = make_shift("alice", "2026-11-27", "08:59", "16:00")
+    ctx = make_context([bob_thu, alice_fri])
+    (found,) = validate(give(alice_fri, "bob"), ctx)
+    assert found.params["rest"] == 10.9
+    assert found.message == (
+        "min_rest_hours: Bob would have 10.9 h between Thu 22:00 and Fri 08:59; the minimum is 11 h"
+    )
+
+
+def test_rest_reads_naturally_in_chinese() -> None:
+    bob_thu = make_shift("bob", "2026-11-26", "14:00", "22:00")
+    alice_fri = make_shift("alice", "2026-11-27", "08:30", "16:30")
+    (found,) = validate(give(alice_fri, "bob"), make_context([bob_thu, alice_fri]))
+    assert ZH("rule." + found.code, **found.params) == (
+        "min_rest_hours：Bob 在 週四 22:00 到 週五 08:30 之間只休息 10.5 小時，至少需要 11 小時"
+    )
+    assert words("zh-Hans")("rule." + found.code, **found.params) == (
+        "min_rest_hours：Bob 在 周四 22:00 到 周五 08:30 之间只休息 10.5 小时，至少需要 11 小时"
+    )
+
+
 def test_rest_uses_the_team_rule_not_the_default() -> None:
     bob_late = make_shift("bob", "2026-11-26", "14:00", "23:00")
     alice_early = make_shift("alice", "2026-11-27", "08:00", "16:00")
@@ -183,12 +250,8 @@ def test_rest_across_spring_forward_is_measured_on_real_instants() -> None:
     bob_sat = make_shift("bob", "2026-03-28", "13:00", "23:00", tz=BERLIN)
     alice_sun = make_shift("alice", "2026-03-29", "09:00", "17:00", tz=BERLIN)
     ctx = make_context([bob_sat, alice_sun], tz=BERLIN, rules=TeamRules(min_rest_hours=10))
-    assert validate(give(alice_sun, "bob"), ctx) == [
-        Violation(
-            "min_rest_hours",
-            "min_rest_hours: Bob would have 9 h between Sat 23:00 and Sun 09:00; "
-            "the minimum is 10 h",
-        )
+    assert lines(validate(give(alice_sun, "bob"), ctx)) == [
+        "min_rest_hours: Bob would have 9 h between Sat 23:00 and Sun 09:00; the minimum is 10 h",
     ]
 
 
@@ -211,12 +274,8 @@ def test_weekly_hours_in_the_dst_week_break_half_an_hour_past_the_limit() -> Non
     bob = _berlin_week("bob", [("06:00", "14:00")] * 4 + [("06:00", "15:30")])
     night = make_shift("alice", "2026-03-28", "22:00", "06:00", tz=BERLIN)
     ctx = make_context([*bob, night], tz=BERLIN)
-    assert validate(give(night, "bob"), ctx) == [
-        Violation(
-            "max_weekly_hours",
-            "max_weekly_hours: Bob would work 48.5 h in the week of Mon 23 Mar; "
-            "the maximum is 48 h",
-        )
+    assert lines(validate(give(night, "bob"), ctx)) == [
+        "max_weekly_hours: Bob would work 48.5 h in the week of Mon 23 Mar; the maximum is 48 h",
     ]
 
 
@@ -239,12 +298,8 @@ def test_weekly_hours_exactly_at_the_maximum_pass() -> None:
 def test_weekly_hours_half_an_hour_over_the_maximum_are_refused() -> None:
     sat = make_shift("alice", "2026-11-28", "08:00", "16:30")
     ctx = make_context([*_bob_mon_to_thu(), sat])
-    assert validate(give(sat, "bob"), ctx) == [
-        Violation(
-            "max_weekly_hours",
-            "max_weekly_hours: Bob would work 48.5 h in the week of Mon 23 Nov; "
-            "the maximum is 48 h",
-        )
+    assert lines(validate(give(sat, "bob"), ctx)) == [
+        "max_weekly_hours: Bob would work 48.5 h in the week of Mon 23 Nov; the maximum is 48 h",
     ]
 
 
@@ -286,12 +341,9 @@ def test_six_days_in_a_row_pass() -> None:
 def test_a_seventh_day_in_a_row_is_refused() -> None:
     sun = make_shift("alice", "2026-11-29", "08:00", "14:00")
     ctx = make_context([*_days("bob", range(23, 29)), sun])
-    assert validate(give(sun, "bob"), ctx) == [
-        Violation(
-            "max_consecutive_days",
-            "max_consecutive_days: Bob would work 7 days in a row, Mon 23 Nov to Sun 29 Nov; "
-            "the maximum is 6",
-        )
+    assert lines(validate(give(sun, "bob"), ctx)) == [
+        "max_consecutive_days: Bob would work 7 days in a row, Mon 23 Nov to Sun 29 Nov; "
+        "the maximum is 6",
     ]
 
 
@@ -322,12 +374,9 @@ def test_a_giveaway_exactly_at_the_cutoff_passes() -> None:
 def test_a_giveaway_half_an_hour_inside_the_cutoff_is_refused() -> None:
     fri = make_shift("alice", "2026-11-27", "08:00", "16:00")
     ctx = make_context([fri], now=local("2026-11-26 20:30"))
-    assert validate(give(fri, "bob"), ctx) == [
-        Violation(
-            "swap_cutoff_hours",
-            "swap_cutoff_hours: Alice's Fri 08:00–16:00 shift starts in 11.5 h; "
-            "changes need 12 h notice unless a lead makes them",
-        )
+    assert lines(validate(give(fri, "bob"), ctx)) == [
+        "swap_cutoff_hours: Alice's Fri 08:00–16:00 shift starts in 11.5 h; "
+        "changes need 12 h notice unless a lead makes them",
     ]
 
 
@@ -380,12 +429,9 @@ def test_leave_up_to_the_daily_maximum_passes() -> None:
 
 def test_leave_past_the_daily_maximum_is_refused_naming_who_is_off() -> None:
     ctx = make_context([], leaves=[Leave("alice", FRI), Leave("carol", FRI)])
-    assert validate(_leave("bob"), ctx) == [
-        Violation(
-            "max_off_per_day",
-            "max_off_per_day: 3 people would be off on Fri 27 Nov (Alice, Carol and Bob); "
-            "the maximum is 2",
-        )
+    assert lines(validate(_leave("bob"), ctx)) == [
+        "max_off_per_day: 3 people would be off on Fri 27 Nov (Alice, Carol and Bob); "
+        "the maximum is 2",
     ]
 
 
@@ -423,8 +469,8 @@ def test_a_shift_in_a_queue_the_taker_works_passes() -> None:
 def test_a_shift_in_a_queue_the_taker_lacks_is_refused() -> None:
     loans = make_shift("dave", "2026-11-27", "08:00", "16:00", skill="loans")
     ctx = make_context([loans])
-    assert validate(give(loans, "bob"), ctx) == [
-        Violation("skill", "skill: Bob does not have loans, needed for Fri 08:00–16:00")
+    assert lines(validate(give(loans, "bob"), ctx)) == [
+        "skill: Bob does not have loans, needed for Fri 08:00–16:00"
     ]
 
 
@@ -442,12 +488,19 @@ def test_overlapping_shifts_are_refused() -> None:
     bob_morning = make_shift("bob", "2026-11-27", "08:00", "12:30")
     alice_afternoon = make_shift("alice", "2026-11-27", "12:00", "16:00")
     ctx = make_context([bob_morning, alice_afternoon], rules=TeamRules(min_rest_hours=0))
-    assert validate(give(alice_afternoon, "bob"), ctx) == [
-        Violation(
-            "overlap",
-            "overlap: Bob would work Fri 08:00–12:30 and Fri 12:00–16:00 at the same time",
-        )
+    assert lines(validate(give(alice_afternoon, "bob"), ctx)) == [
+        "overlap: Bob would work Fri 08:00–12:30 and Fri 12:00–16:00 at the same time",
     ]
+
+
+def test_an_overlap_with_a_shift_of_the_same_times_names_it_once() -> None:
+    bob = make_shift("bob", "2026-11-27", "08:00", "16:00")
+    alice = make_shift("alice", "2026-11-27", "08:00", "16:00")
+    ctx = make_context([bob, alice])
+    (found,) = validate(give(alice, "bob"), ctx)
+    assert found.code == "overlap.same_times"
+    assert found.message == "overlap: Bob already works Fri 08:00–16:00"
+    assert ZH("rule." + found.code, **found.params) == "overlap：Bob 已經有 週五 08:00–16:00 的班了"
 
 
 def test_an_overlap_is_not_also_reported_as_short_rest() -> None:
@@ -469,8 +522,8 @@ def test_a_shift_on_the_day_before_leave_passes() -> None:
 def test_a_shift_on_a_day_of_leave_is_refused() -> None:
     fri = make_shift("alice", "2026-11-27", "08:00", "16:00")
     ctx = make_context([fri], leaves=[Leave("bob", FRI)])
-    assert validate(give(fri, "bob"), ctx) == [
-        Violation("on_leave", "on_leave: Bob is on leave on Fri 27 Nov, the day of Fri 08:00–16:00")
+    assert lines(validate(give(fri, "bob"), ctx)) == [
+        "on_leave: Bob is on leave on Fri 27 Nov, the day of Fri 08:00–16:00"
     ]
 
 
@@ -486,24 +539,31 @@ def test_swapping_with_a_counterpart_who_has_no_shift_that_day_is_refused() -> N
     ]
 
 
+def test_days_are_written_without_a_leading_zero() -> None:
+    alice_thu = make_shift("alice", "2026-12-03", "08:00", "16:00")
+    phantom = make_shift("bob", "2026-12-03", "08:00", "16:00")
+    found = validate(swap(alice_thu, phantom), make_context([alice_thu]))
+    assert messages(found, "no_shift") == ["no_shift: Bob has no shift on Thu 3 Dec"]
+    (no_shift,) = (v for v in found if v.rule == "no_shift")
+    assert no_shift.code == "no_shift.no_shift_that_day"
+    assert ZH("rule." + no_shift.code, **no_shift.params) == "no_shift：Bob 12/3(週四) 沒有班"
+
+
 def test_a_swap_that_gives_the_counterpart_nothing_to_give_back_is_refused() -> None:
     alice_fri = make_shift("alice", "2026-11-27", "08:00", "16:00")
     change = RosterChange(
         kind="swap", requester="alice", remove=(alice_fri,), add=(alice_fri.reassigned("bob"),)
     )
-    assert validate(change, make_context([alice_fri])) == [
-        Violation("no_shift", "no_shift: Bob has no shift to swap")
+    assert lines(validate(change, make_context([alice_fri]))) == [
+        "no_shift: Bob has no shift to swap"
     ]
 
 
 def test_giving_away_a_shift_someone_else_already_took_is_refused() -> None:
     fri = make_shift("alice", "2026-11-27", "08:00", "16:00")
     ctx = make_context([fri.reassigned("carol")])
-    assert validate(give(fri, "bob"), ctx) == [
-        Violation(
-            "no_shift",
-            "no_shift: Alice no longer has the Fri 08:00–16:00 shift; it is now Carol's",
-        )
+    assert lines(validate(give(fri, "bob"), ctx)) == [
+        "no_shift: Alice no longer has the Fri 08:00–16:00 shift; it is now Carol's",
     ]
 
 
@@ -533,8 +593,8 @@ def test_a_missing_shift_on_a_day_worked_names_what_they_do_work() -> None:
 def test_an_unknown_agent_is_refused_by_name() -> None:
     fri = make_shift("alice", "2026-11-27", "08:00", "16:00")
     ctx = make_context([fri])
-    assert validate(give(fri, "zed"), ctx) == [
-        Violation("no_shift", "no_shift: there is no agent 'zed' in this team")
+    assert lines(validate(give(fri, "zed"), ctx)) == [
+        "no_shift: there is no agent 'zed' in this team"
     ]
 
 
@@ -632,20 +692,75 @@ def test_leave_that_leaves_exactly_the_required_agents_passes() -> None:
     assert validate(_leave_removing(shifts[0]), ctx) == []
 
 
-def test_leave_that_drops_below_the_required_agents_is_refused_once_per_run() -> None:
+def _day_service_level(demand: Demand, shifts: Sequence[Shift], target: ServiceTarget) -> float:
+    """The day's service level for cards as the ``staffing`` command computes it."""
+    from planner.staffing import interval_table, weighted_service_level
+
+    table = interval_table(demand, shifts, target)
+    return weighted_service_level(table[table["skill"] == "cards"])
+
+
+def _floor_percent(fraction: float) -> int:
+    return int(np.floor(fraction * 100 + 1e-6))
+
+
+def test_leave_that_drops_below_the_required_agents_is_refused_once_per_day() -> None:
     demand, target = _demand(60.0), ServiceTarget()
     required = _required(demand, target)
     agents, shifts = _staffed(required)
     ctx = make_context(shifts, agents=agents, demand=demand, target=target)
     found = validate(_leave_removing(shifts[0]), ctx)
     assert rules_of(found) == ["staffing"]
-    text = found[0].message
-    assert text.startswith(
-        f"staffing: cards Fri 08:00–08:30 would have {required - 1} agents on the phones, "
-        f"{required} required (projected SL "
+    (short,) = found
+    before = _floor_percent(_day_service_level(demand, shifts, target))
+    after = _floor_percent(_day_service_level(demand, shifts[1:], target))
+    assert after < 80 <= before
+    assert short.code == "staffing.short_intervals"
+    assert short.message == (
+        "staffing: cards would be short in 16 intervals, Fri 08:00–16:00; worst Fri 08:00–08:30 "
+        f"with {required - 1} on the phones, {required} needed; "
+        f"projected SL on Fri 27 Nov {before}% → {after}% (target 80%)"
     )
-    assert "% < 80%)" in text
-    assert text.endswith(", and 15 more intervals to 16:00")
+    assert short.params["count"] == 16 and short.params["required"] == required
+
+
+def test_the_staffing_violation_names_the_worst_interval_of_the_day() -> None:
+    demand, target = _demand(60.0), ServiceTarget()
+    required = _required(demand, target)
+    calls = list(demand.calls["cards"])
+    calls[6] = 75.0  # 11:00-11:30 needs more agents than the others
+    peak = Demand(demand.interval_starts, 1800, {"cards": tuple(calls)}, demand.aht_seconds)
+    agents, shifts = _staffed(required)
+    ctx = make_context(shifts, agents=agents, demand=peak, target=target)
+    (short,) = validate(_leave_removing(shifts[0]), ctx)
+    worst = short.params["worst"]
+    assert isinstance(worst, tuple)
+    assert [f"{t:%H:%M}" for t in worst] == ["11:00", "11:30"]
+    assert short.params["required"] > required
+    assert "worst Fri 11:00–11:30 with" in short.message
+
+
+def test_one_short_interval_is_named_on_its_own() -> None:
+    target = ServiceTarget()
+    calls = [5.0] * 16
+    calls[4] = 60.0  # 10:00-10:30
+    base = _demand(60.0)
+    demand = Demand(base.interval_starts, 1800, {"cards": tuple(calls)}, base.aht_seconds)
+    required = _required(demand, target)
+    agents, shifts = _staffed(required)
+    ctx = make_context(shifts, agents=agents, demand=demand, target=target)
+    (short,) = validate(_leave_removing(shifts[0]), ctx)
+    before = _floor_percent(_day_service_level(demand, shifts, target))
+    after = _floor_percent(_day_service_level(demand, shifts[1:], target))
+    assert short.code == "staffing.short"
+    assert short.message == (
+        f"staffing: cards Fri 10:00–10:30 would drop to {required - 1} on the phones, "
+        f"{required} needed; projected SL on Fri 27 Nov {before}% → {after}% (target 80%)"
+    )
+    assert ZH("rule.staffing.short", **short.params) == (
+        f"staffing：cards 週五 10:00–10:30 線上人數會降到 {required - 1} 人，需要 {required} 人；"
+        f"11/27(週五) 預估服務水準 {before}% → {after}%（目標 80%）"
+    )
 
 
 def test_staffing_only_judges_the_intervals_the_change_touches() -> None:
@@ -790,6 +905,67 @@ def test_validate_never_raises_and_reports_only_known_rules(
     order = [RULE_KEYS.index(v.rule) for v in found]
     assert order == sorted(order)
     assert validate(change, ctx) == found
+
+
+PROP_WORDS = sorted(
+    {*PROP_AGENTS, *(a.name for a in PROP_AGENTS.values()), "ghost", "cards", "loans"},
+    key=len,
+    reverse=True,
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), roster=rosters(), with_demand=st.booleans())
+def test_every_violation_is_in_both_catalogs_and_reads_as_chinese(
+    data: st.DataObject, roster: list[Shift], with_demand: bool
+) -> None:
+    change = data.draw(changes(roster))
+    stale = data.draw(st.sampled_from(["as is", "other agent", "moved"]))
+    if stale == "other agent":
+        who = data.draw(st.sampled_from(list(PROP_AGENTS)))
+        change = replace(change, remove=tuple(s.reassigned(who) for s in change.remove))
+    elif stale == "moved":
+        hour = timedelta(hours=1)
+        change = replace(
+            change,
+            remove=tuple(replace(s, start=s.start + hour, end=s.end + hour) for s in change.remove),
+        )
+    leaves = data.draw(
+        st.lists(
+            st.builds(
+                Leave,
+                st.sampled_from(list(PROP_AGENTS)),
+                st.integers(0, 13).map(lambda d: PROP_START + timedelta(days=d)),
+            ),
+            max_size=4,
+        )
+    )
+    rules = TeamRules(
+        min_rest_hours=data.draw(st.sampled_from([8.0, 11.0, 11.5])),
+        max_weekly_hours=data.draw(st.sampled_from([10.0, 48.0])),
+        max_consecutive_days=data.draw(st.integers(1, 6)),
+        max_off_per_day=data.draw(st.integers(0, 2)),
+    )
+    ctx = make_context(
+        roster,
+        leaves=leaves,
+        rules=rules,
+        tz=BERLIN,
+        agents=PROP_AGENTS,
+        now=local("2026-03-28 12:00", BERLIN),
+        demand=PROP_DEMAND if with_demand else None,
+    )
+    found = validate(change, ctx)
+    en_ids, zh_ids = catalog_ids("en"), catalog_ids("zh-Hant")
+    for v in found:
+        key = "rule." + v.code
+        assert key in en_ids and key in zh_ids
+        zh = ZH(key, **v.params)
+        assert zh.startswith(v.rule + "：")
+        rest = zh.removeprefix(v.rule + "：")
+        for word in PROP_WORDS:
+            rest = rest.replace(word, "")
+        assert not re.search("[A-Za-z]", rest), zh
 
 
 @settings(max_examples=150, deadline=None)
