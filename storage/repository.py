@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -483,10 +483,6 @@ def user_forecast_keys(
         )
     ).all()
     return {(r.skill, r.interval_start) for r in rows}
-
-
-def local_instant(day: date, clock: time, tz: ZoneInfo) -> datetime:
-    return datetime.combine(day, clock).replace(tzinfo=tz).astimezone(UTC)
 
 
 # --------------------------------------------------------------------------------- requests

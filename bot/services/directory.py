@@ -79,11 +79,6 @@ def team_names(uow: UnitOfWork) -> list[str]:
     return [t.name for t in repo.all_teams(uow.session)]
 
 
-def team_timezone(uow: UnitOfWork, team: str) -> str | None:
-    t = repo.team_by_name(uow.session, team)
-    return None if t is None else t.timezone
-
-
 def by_transport_id(uow: UnitOfWork, transport: str, user_id: str) -> list[Member]:
     """The people a Slack or Telegram user id belongs to (one per team they are in)."""
     if transport == "slack":

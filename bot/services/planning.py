@@ -117,11 +117,5 @@ def headcount_team(uow: UnitOfWork, team_name: str, first: date, last: date) -> 
     return HeadcountResult(team.name, team.shrinkage, STANDARD_WEEKLY_HOURS, table, missing)
 
 
-def local_now(now: datetime, tz_name: str) -> datetime:
-    from zoneinfo import ZoneInfo
-
-    return now.astimezone(ZoneInfo(tz_name))
-
-
 def utcnow() -> datetime:
     return datetime.now(UTC)

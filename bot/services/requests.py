@@ -1502,11 +1502,3 @@ def open_shifts(uow: UnitOfWork, team: str, agent_id: str, now: datetime) -> lis
         if not _check(scope, probe, now, by_lead=agent.role == "lead", lock=False).hard:
             out.append(scope.view(req))
     return out
-
-
-def request_view(uow: UnitOfWork, team: str, request_id: int) -> RequestView:
-    scope = Scope.load(uow.session, team)
-    req = repo.request_by_id(scope.session, request_id)
-    if req is None or req.team_id != scope.team_id:
-        raise UnknownRequest("error.unknown_request", id=request_id, team=scope.team.name)
-    return scope.view(req)
