@@ -227,9 +227,10 @@ class ChatCore:
         if tz_name is None:
             return Reply(f"Unknown team {msg.team!r}.", ok=False)
         parsed = parse(msg.text, now, ZoneInfo(tz_name))
-        lang = parsed.lang
-        if parsed.question:
-            return Reply(parsed.question, ok=False)
+        lang = _lang(parsed)
+        question = parsed.question_text()
+        if question:
+            return Reply(question, ok=False)
         handler = HANDLERS.get(parsed.intent, handle_help)
         try:
             return handler(self, msg, parsed, now)
@@ -253,6 +254,11 @@ class ChatCore:
         if found is None:
             raise svc.UnknownAgent(f"there is no agent @{token} in team {msg.team}")
         return found
+
+
+def _lang(parsed: ParsedMessage) -> str:
+    """``zh`` or ``en``: the two reply languages of these handlers."""
+    return "zh" if parsed.lang.startswith("zh") else "en"
 
 
 def _refusal_head(exc: RulesBroken, parsed: ParsedMessage, lang: str) -> str:
@@ -290,13 +296,13 @@ def _outcome_reply(outcome: Outcome, lang: str, lines: list[str]) -> Reply:
 
 def handle_help(core: ChatCore, msg: Incoming, parsed: ParsedMessage, now: datetime) -> Reply:
     if parsed.intent == "unknown":
-        intro = "我不太懂這句話。" if parsed.lang == "zh" else "Sorry, I didn't understand that."
-        return Reply(f"{intro}\n{HELP_ZH if parsed.lang == 'zh' else HELP_EN}", ok=False)
-    return Reply(HELP_ZH if parsed.lang == "zh" else HELP_EN)
+        intro = "我不太懂這句話。" if _lang(parsed) == "zh" else "Sorry, I didn't understand that."
+        return Reply(f"{intro}\n{HELP_ZH if _lang(parsed) == 'zh' else HELP_EN}", ok=False)
+    return Reply(HELP_ZH if _lang(parsed) == "zh" else HELP_EN)
 
 
 def handle_swap(core: ChatCore, msg: Incoming, parsed: ParsedMessage, now: datetime) -> Reply:
-    lang = parsed.lang
+    lang = _lang(parsed)
     day = _day(parsed, now, _tz(core, msg.team))
     if day is None:
         return _need("day", "要換哪一天", lang, "swap fri with @bob / 我想和@bob換週五的班")
@@ -327,7 +333,7 @@ def handle_swap(core: ChatCore, msg: Incoming, parsed: ParsedMessage, now: datet
 
 
 def handle_giveaway(core: ChatCore, msg: Incoming, parsed: ParsedMessage, now: datetime) -> Reply:
-    lang = parsed.lang
+    lang = _lang(parsed)
     day = _day(parsed, now, _tz(core, msg.team))
     if day is None:
         return _need("day", "要讓哪一天的班", lang, "giveaway Dec 24 / giveaway fri to @amy")
@@ -368,7 +374,7 @@ def handle_giveaway(core: ChatCore, msg: Incoming, parsed: ParsedMessage, now: d
 
 
 def handle_take(core: ChatCore, msg: Incoming, parsed: ParsedMessage, now: datetime) -> Reply:
-    lang = parsed.lang
+    lang = _lang(parsed)
     if parsed.request_id is None:
         return _need("open shift", "要接哪一個班（編號）", lang, "take 12")
     with core.uow() as uow:
@@ -390,7 +396,7 @@ def handle_take(core: ChatCore, msg: Incoming, parsed: ParsedMessage, now: datet
 
 
 def handle_answer(core: ChatCore, msg: Incoming, parsed: ParsedMessage, now: datetime) -> Reply:
-    lang = parsed.lang
+    lang = _lang(parsed)
     accept = parsed.intent == "accept"
     if parsed.request_id is None:
         return _need("request", "哪一個申請（編號）", lang, "accept 12" if accept else "decline 12")
@@ -415,7 +421,7 @@ def handle_answer(core: ChatCore, msg: Incoming, parsed: ParsedMessage, now: dat
 
 
 def handle_decide(core: ChatCore, msg: Incoming, parsed: ParsedMessage, now: datetime) -> Reply:
-    lang = parsed.lang
+    lang = _lang(parsed)
     approve = parsed.intent == "approve"
     if parsed.request_id is None:
         return _need(
@@ -435,7 +441,7 @@ def handle_decide(core: ChatCore, msg: Incoming, parsed: ParsedMessage, now: dat
 
 
 def handle_cancel(core: ChatCore, msg: Incoming, parsed: ParsedMessage, now: datetime) -> Reply:
-    lang = parsed.lang
+    lang = _lang(parsed)
     if parsed.request_id is None:
         return _need("request", "要取消哪一個申請（編號）", lang, "cancel 12")
     with core.uow() as uow:
@@ -449,7 +455,7 @@ def handle_cancel(core: ChatCore, msg: Incoming, parsed: ParsedMessage, now: dat
 
 
 def handle_leave(core: ChatCore, msg: Incoming, parsed: ParsedMessage, now: datetime) -> Reply:
-    lang = parsed.lang
+    lang = _lang(parsed)
     if not parsed.dates:
         return _need(
             "day(s)", "請假日期", lang, "leave Dec 24 to Dec 26 family trip / 12月24日請假"
@@ -473,7 +479,7 @@ def handle_leave(core: ChatCore, msg: Incoming, parsed: ParsedMessage, now: date
 
 
 def handle_sick(core: ChatCore, msg: Incoming, parsed: ParsedMessage, now: datetime) -> Reply:
-    lang = parsed.lang
+    lang = _lang(parsed)
     tz = _tz(core, msg.team)
     day = parsed.dates[0] if parsed.dates else now.astimezone(tz).date()
     with core.uow() as uow:
@@ -494,7 +500,7 @@ def handle_sick(core: ChatCore, msg: Incoming, parsed: ParsedMessage, now: datet
 
 
 def handle_mine(core: ChatCore, msg: Incoming, parsed: ParsedMessage, now: datetime) -> Reply:
-    lang = parsed.lang
+    lang = _lang(parsed)
     with core.uow() as uow:
         shifts = roster.my_shifts(uow, msg.team, msg.sender, now)
         reqs = svc.requests_of(uow, msg.team, msg.sender, now)
@@ -509,7 +515,7 @@ def handle_mine(core: ChatCore, msg: Incoming, parsed: ParsedMessage, now: datet
 
 
 def handle_roster(core: ChatCore, msg: Incoming, parsed: ParsedMessage, now: datetime) -> Reply:
-    lang = parsed.lang
+    lang = _lang(parsed)
     tz = _tz(core, msg.team)
     day = parsed.dates[0] if parsed.dates else now.astimezone(tz).date()
     with core.read() as uow:
@@ -538,7 +544,7 @@ def handle_roster(core: ChatCore, msg: Incoming, parsed: ParsedMessage, now: dat
 
 
 def handle_staffing(core: ChatCore, msg: Incoming, parsed: ParsedMessage, now: datetime) -> Reply:
-    lang = parsed.lang
+    lang = _lang(parsed)
     tz = _tz(core, msg.team)
     day = parsed.dates[0] if parsed.dates else now.astimezone(tz).date()
     with core.read() as uow:
@@ -586,7 +592,7 @@ def staffing_text(sd: roster.StaffingDay, lang: str, *, max_rows: int = 12) -> s
 
 
 def handle_pending(core: ChatCore, msg: Incoming, parsed: ParsedMessage, now: datetime) -> Reply:
-    lang = parsed.lang
+    lang = _lang(parsed)
     with core.uow() as uow:
         items = svc.pending_for(uow, msg.team, msg.sender, now)
         me = directory.member(uow, msg.team, msg.sender)

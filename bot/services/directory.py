@@ -32,16 +32,33 @@ def _member(agent: Agent, team: Team) -> Member:
     )
 
 
+def _by_agent_id(uow: UnitOfWork, team_id: int, agent_id: str) -> Agent | None:
+    """The team's agent whose ``agent_id`` is ``agent_id``, ignoring case.
+
+    An exact match wins; otherwise the one agent whose id differs only in case (none when
+    two do, as ``Amy`` and ``AMY`` typed as ``amy`` would be a guess).
+    """
+    agent = repo.find_agent(uow.session, team_id, agent_id=agent_id)
+    if agent is not None:
+        return agent
+    wanted = agent_id.casefold()
+    matches = [
+        r for r in repo.agent_records(uow.session, team_id) if r.agent_id.casefold() == wanted
+    ]
+    if len(matches) != 1:
+        return None
+    return repo.find_agent(uow.session, team_id, agent_id=matches[0].agent_id)
+
+
 def member(uow: UnitOfWork, team: str, agent_id: str) -> Member | None:
+    """The member of ``team`` with this ``agent_id`` (case-insensitive), or None."""
     t = repo.team_by_name(uow.session, team)
     if t is None or t.id is None:
         return None
-    a = repo.find_agent(uow.session, t.id, agent_id=agent_id)
+    a = _by_agent_id(uow, t.id, agent_id)
     if a is None:
         return None
-    return Member(
-        t.name, a.agent_id, a.name, a.role, a.slack_user_id, a.telegram_user_id, t.timezone
-    )
+    return _member(a, t)
 
 
 def team_timezone(uow: UnitOfWork, team: str) -> str | None:
@@ -66,8 +83,9 @@ def by_telegram_id(uow: UnitOfWork, telegram_user_id: int) -> list[Member]:
 def resolve_mention(uow: UnitOfWork, team: str, token: str) -> str | None:
     """A mention as written (``U0123`` from Slack, ``bob``) to an ``agent_id`` of the team.
 
-    The transport's id wins (``slack_user_id``, ``telegram_user_id``); ``agent_id`` is the
-    fallback, so ``@bob`` names the agent ``bob`` everywhere.
+    The transport's id wins (``slack_user_id``, ``telegram_user_id``, exactly as written);
+    ``agent_id`` is the fallback, matched without regard to case, so ``@bob`` and ``@Bob``
+    name the agent ``Bob`` everywhere.
     """
     t = repo.team_by_name(uow.session, team)
     if t is None or t.id is None:
@@ -76,7 +94,5 @@ def resolve_mention(uow: UnitOfWork, team: str, token: str) -> str | None:
     if agent is None and token.lstrip("-").isdigit():
         agent = repo.find_agent(uow.session, t.id, telegram_user_id=int(token))
     if agent is None:
-        agent = repo.find_agent(uow.session, t.id, agent_id=token)
-    if agent is None:
-        agent = repo.find_agent(uow.session, t.id, agent_id=token.lower())
+        agent = _by_agent_id(uow, t.id, token)
     return None if agent is None else agent.agent_id
