@@ -152,14 +152,18 @@ def cmd_parse(args: argparse.Namespace) -> int:
         print(json.dumps(parsed.to_json(), ensure_ascii=False))
         return 0
     data = parsed.to_json()
+    dates = ", ".join(str(d) for d in parsed.dates) or "-"
     print(f"intent:     {data['intent']}")
-    print(f"dates:      {', '.join(str(d) for d in data['dates']) or '-'}")  # type: ignore[attr-defined]
-    print(f"users:      {', '.join(str(u) for u in data['users']) or '-'}")  # type: ignore[attr-defined]
+    print(f"dates:      {dates}{' (range)' if parsed.is_range else ''}")
+    print(f"users:      {', '.join(parsed.users) or '-'}")
     print(f"request_id: {data['request_id'] if data['request_id'] is not None else '-'}")
+    print(f"lang:       {parsed.lang}")
     if parsed.reason:
         print(f"reason:     {parsed.reason}")
-    if parsed.question:
-        print(f"question:   {parsed.question}")
+    if parsed.problem:
+        print(f"problem:    {parsed.problem.key}: {parsed.question_text()}")
+    if parsed.suggestion:
+        print(f"suggestion: {parsed.suggestion}")
     return 0
 
 

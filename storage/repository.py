@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, insert, or_, update
+from sqlalchemy import case, insert, or_, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -137,14 +137,6 @@ def find_agent(
         query = query.where(Agent.telegram_user_id == telegram_user_id)
     else:
         return None
-    return session.exec(query).first()
-
-
-def find_agent_folded(session: Session, team_id: int, agent_id: str) -> Agent | None:
-    """The team's agent whose ``agent_id`` equals ``agent_id`` ignoring case."""
-    query = select(Agent).where(
-        Agent.team_id == team_id, func.lower(col(Agent.agent_id)) == agent_id.lower()
-    )
     return session.exec(query).first()
 
 

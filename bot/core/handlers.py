@@ -25,7 +25,7 @@ from bot.core.wording import (
     settled_line,
     violation_lines,
 )
-from bot.i18n import Words, chinese_script, is_zh, normalise, words
+from bot.i18n import Words, normalise, words
 from bot.services import directory, events, roster
 from bot.services import requests as svc
 from bot.services.errors import Busy, DomainError, RulesBroken
@@ -118,7 +118,7 @@ class ChatCore:
             written = None
         else:
             parsed = parse(msg.text, now, tz)
-            written = chinese_script(msg.text) if is_zh(parsed.lang) else "en"
+            written = parsed.lang
         if member is None:
             w = words(written or hint, info.skill_names)
             return Reply(
@@ -128,9 +128,8 @@ class ChatCore:
         w = words(lang, info.skill_names)
         turn = Turn(msg, parsed, now, tz, w, member)
         self._prepare(turn, written)
-        problem = parsed.question_text() if hasattr(parsed, "question_text") else parsed.question
-        if problem:
-            return Reply(w.convert(problem) if w.zh else problem, ok=False, lang=lang)
+        if parsed.problem is not None:
+            return Reply(w(parsed.problem.key, **parsed.problem.params), ok=False, lang=lang)
         handler = HANDLERS.get(parsed.intent, handle_help)
         try:
             with busy_guard():
@@ -379,7 +378,7 @@ def _today(turn: Turn) -> date:
 def handle_help(core: ChatCore, turn: Turn) -> Reply:
     w = turn.w
     if turn.parsed.intent == "unknown":
-        suggestion = getattr(turn.parsed, "suggestion", None)
+        suggestion = turn.parsed.suggestion
         if suggestion:
             return Reply(w("help.did_you_mean", word=suggestion), ok=False)
         return Reply(f"{w('help.not_understood')}\n{w('help.text')}", ok=False)

@@ -9,19 +9,20 @@ How a message is read
 ---------------------
 1. The text is normalised with NFKC (full-width digits, letters, ``＠`` and ``＃`` become
    ASCII), curly quotes become ``'``, control and other unprintable characters become
-   spaces. Matching is case-insensitive; mentions and reasons keep their case.
+   spaces. Matching is case-insensitive; reasons keep their case.
 2. A leading Telegram-style command (``/swap``, ``/leave@shiftbot_bot``, ``/start`` = help)
    or Slack's ``/shift`` prefix is read as the command word.
-3. Mentions are taken out first: Slack ``<@U0123>`` and ``<@U0123|bob>`` give ``U0123``,
-   ``@bob`` gives ``bob`` (ASCII letters, digits, ``_``, ``.`` and ``-``; a name written in
-   Chinese after ``@`` is not a mention). Links, e-mail addresses and clock times
-   (``9:00``, ``9am``, ``9點``) are ignored.
+3. Mentions are taken out first: Slack ``<@U0123>`` and ``<@U0123|bob>`` give ``U0123``
+   (as written), ``@Bob`` gives ``bob`` (ASCII letters, digits, ``_``, ``.`` and ``-``,
+   lower-cased: agent ids are matched without regard to case; a name written in Chinese
+   after ``@`` is not a mention). Links, e-mail addresses and clock times (``9:00``,
+   ``9am``, ``9點``) are ignored.
 4. Request ids: ``#12`` anywhere, ``request 12``, ``單號 12``, ``第12號``, or a number right
    after an id verb (``approve 12``, ``批准12``, ``接12號``). ``12號`` after an id verb is a
    request id, elsewhere it is a date (the 12th); ``接12號的班`` is the 12th again.
    ``request_id`` is only reported for the id intents (take, accept, decline, approve, deny,
-   cancel); with several ids the first one counts. Ids above 2**31 - 1 are refused with a
-   question.
+   cancel); with several ids the first one counts. Ids above 2**31 - 1 are a problem
+   (``parse.bad_request_id``).
 5. Dates, then the intent (see below), then the reason.
 
 Dates
@@ -42,43 +43,73 @@ Ranges: ``Dec 24 to Dec 26``, ``Dec 24-26``, ``Dec 24 to 26``, ``24 to 26 Dec``,
 Resolution rules, all relative to ``today = now.astimezone(tz).date()``:
 
 * A date without a year is its next occurrence from today on (today counts). When that
-  year has no such day (``Feb 29`` in 2027) the message gets a question.
+  year has no such day (``Feb 29`` in 2027) the message gets the problem
+  ``parse.no_such_day``.
 * A bare day of the month (``24日``, ``24號``, ``the 24th``) is the next date from today on
   with that day of the month: this month if it is not past, otherwise the next month that
   has that day (``31日`` asked on 30 November is 31 December).
-* A range end is resolved from the range start: ``Dec 30 to Jan 2`` ends in the next year,
-  ``Dec 30-2`` ends on 2 January, ``fri to mon`` ends on the Monday after that Friday. A
-  range whose end still falls before its start (explicit years, or words such as
-  ``tomorrow to today``) gets a question.
+* A range end is resolved from the range start: ``Dec 30 to Jan 2`` ends in the next year
+  (a yearless end rolls into the next year when that gives a range of at most half a year),
+  ``Dec 30-2`` ends on 2 January (a bare day rolls into the next month for a range of at
+  most two weeks), ``fri to mon`` ends on the Monday after that Friday. Any other range
+  whose end falls before its start (``Dec 20 to Dec 18``, ``Dec 20-18``, explicit years,
+  ``tomorrow to today``) is reversed: ``dates`` keeps both ends in the order written,
+  ``is_range`` is set and the problem ``parse.reversed_range`` names both, so the request
+  is refused rather than stretched over a year.
 * Weekday names (``friday``, ``this friday``, ``coming friday``, ``週五``) mean the nearest
   such day from today on; today counts. So ``this monday`` said on a Wednesday is the
   coming Monday.
 * ``next friday`` means the Friday of the next ISO week (weeks run Monday to Sunday). When
   the plain Friday of the current week is still ahead (``next friday`` said on a Wednesday
-  could mean in 2 or in 9 days), the message is ambiguous: ``dates`` stays empty and
-  ``question`` asks "Which Friday: the 27th or the 4th?". Said on the Friday itself or
+  could mean in 2 or in 9 days), the message is ambiguous: ``dates`` stays empty and the
+  problem ``parse.which_day`` asks "Which day do you mean: Fri 27 Nov or Fri 4 Dec?". Said
+  on the Friday itself or
   after it, there is only one reading and it is used. ``friday next week`` / ``next week
   friday`` always mean the next ISO week and never ask.
 * ``下週X`` is always the next ISO week and ``下下週X`` the one after (never ambiguous).
-  ``這週X/本週X`` is day X of the current ISO week; if that day has passed, the message gets a
-  question instead of a date. ``上週五`` is read as 上 (to work) + 週五, the coming Friday,
-  because ``幫我上週五的班`` ("cover my Friday shift") is far more common in shift chat than
-  a past Friday.
-* Invalid dates (``Feb 30``, ``13/45``, ``2026-02-30``) give a question such as
-  "Feb 30 is not a date." and no crash.
-* Whenever a question is raised about a date, ``dates`` is empty: a wrong or partial date
-  list could change the meaning of the remaining dates (``swap DATE with @u DATE2``).
+  ``這週X/本週X`` is day X of the current ISO week; if that day has passed, the message gets
+  the problem ``parse.past_week`` instead of a date. ``上週五`` is read as 上 (to work) +
+  週五, the coming Friday, because ``幫我上週五的班`` ("cover my Friday shift") is far more
+  common in shift chat than a past Friday.
+* Invalid dates (``Feb 30``, ``13/45``, ``2026-02-30``, ``99/99/9999``) give the problem
+  ``parse.bad_date`` ("Feb 30 is not a date.") and no crash. Dates more than
+  :data:`MAX_DAYS_AWAY` days (about two years) before or after today (``9999-12-31``,
+  ``0001-01-01``) give ``parse.date_out_of_range``.
+* Whenever a date has a problem other than a reversed range, ``dates`` is empty: a wrong
+  or partial date list could change the meaning of the remaining dates (``swap DATE with
+  @u DATE2``).
+
+Problems
+--------
+``problem`` is a :class:`Problem`: a message id of the ``parse`` catalog domain
+(``bot/i18n/locale/*/LC_MESSAGES/parse.po``) and its values (dates, user text, numbers).
+The caller words it for the reader with :mod:`bot.i18n`; ``question_text()`` words it in the
+language of the message.
 
 Intents
 -------
 A leading explicit command word wins (``swap``, ``giveaway``/``give away``, ``take``,
 ``leave``, ``sick``, ``accept``, ``decline``, ``approve``, ``deny``/``reject``, ``cancel``,
-``mine``, ``roster``/``schedule``, ``staffing``, ``pending``, ``help``), after polite fillers
+``mine``, ``roster``/``schedule``, ``staffing``, ``pending``, ``open`` (optionally
+``open shifts``), ``off`` (followed by a date at most), ``help``), after polite fillers
 such as ``ok`` or ``please``. ``take`` followed by ``off`` is leave, ``take my ...`` is a
-give-away. Otherwise the message is read as free text: an id plus an id verb gives that
-verb's intent; "who is working/off ..." is roster; "how do I ..." without dates is help;
-then the earliest action phrase (sick, leave, swap, give-away, take, accept, decline,
-approve, deny, cancel) decides; then pending, staffing, mine, roster and help, in that order.
+give-away. Otherwise the message is read as free text, in this order:
+
+1. an id plus an id verb gives that verb's intent;
+2. "who is off / on leave ...", ``誰請假``, ``明天有誰休假`` is ``off``;
+3. "who is working / on ...", ``誰上班`` is ``roster``;
+4. "open shifts", "what can I take", ``有哪些班可以接``, ``可以接的班`` is ``open``;
+5. ``待核准``, ``待審核`` (waiting for approval) is ``pending``, although it holds
+   ``核准`` (approve);
+6. "who can cover DATE?" with nothing else (no "my", no mention) is ``staffing`` for that
+   day: it is a lead looking for people to fill that day's gaps, and the staffing reply
+   shows the gaps and who is short; "who can cover my shift on DATE" stays a give-away;
+7. "how do I ..." without dates is help;
+8. the earliest action phrase (sick, leave, swap, give-away, take, accept, decline,
+   approve, deny, cancel) decides (``我想把週六的班給@ling`` and ``週六的班讓給@ling`` are
+   give-aways to ling);
+9. then pending, staffing, mine, roster and help, in that order.
+
 An agent's "please approve my leave on Dec 24" (approve without an id, about "my" leave,
 swap or give-away) is that request, not a lead's approval.
 
@@ -89,8 +120,14 @@ Choices worth knowing:
 * ``sick`` without a date leaves ``dates`` empty; the caller defaults it to today.
 * ``reason`` is the text after the last date of a leave request and after the id of a
   deny, without connector words (``for``, ``because``, ``因為``) or the leave keyword itself.
-* ``lang`` is ``zh`` when the normalised message contains a Han character. Chinese
-  questions use simplified characters when the message does.
+* ``lang`` is ``zh-Hans`` or ``zh-Hant`` when the normalised message contains a Han
+  character (``zh-Hans`` when it holds more characters found only in Simplified writing,
+  such as 这 换 请, than ones found only in Traditional), else ``en``.
+* A message not understood (``unknown``) whose first word is one edit (Damerau–Levenshtein:
+  a letter added, dropped, changed, or two neighbours swapped) from a command word of four
+  letters or more gets ``suggestion``: ``swpa fri with @bob`` suggests ``swap``, ``aprove 12``
+  ``approve``. Real English words one edit from a command (``make``, ``mind``, ``sending``)
+  are never "corrected".
 * A ``take`` with a date and no id (``I can take friday``, ``我可以接12月24日的班``) keeps
   the date so the caller can look up the open give-away on that day.
 """
@@ -100,18 +137,23 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Literal, TypeAlias, get_args
 from zoneinfo import ZoneInfo
 
+from bot.i18n import words
+
 __all__ = [
     "ID_INTENTS",
     "INTENTS",
+    "MAX_DAYS_AWAY",
     "MAX_REQUEST_ID",
     "Intent",
+    "Lang",
     "ParsedMessage",
+    "Problem",
     "parse",
     "resolve_date",
 ]
@@ -133,16 +175,36 @@ Intent = Literal[
     "roster",
     "staffing",
     "pending",
+    "open",
+    "off",
     "help",
     "unknown",
 ]
-Lang = Literal["en", "zh"]
+Lang = Literal["en", "zh-Hant", "zh-Hans"]
 
 INTENTS: tuple[Intent, ...] = get_args(Intent)
 ID_INTENTS: frozenset[Intent] = frozenset(
     {"take", "accept", "decline", "approve", "deny", "cancel"}
 )
 MAX_REQUEST_ID = 2**31 - 1
+MAX_DAYS_AWAY = 732
+"""Dates further than this from today (about two years, either way) are refused."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a message cannot be acted on as it stands, to be asked back.
+
+    ``key`` is a message id of the ``parse`` catalog domain (``parse.bad_date``,
+    ``parse.which_day`` ...); ``params`` are its values (dates, user text, numbers), worded
+    for the reader by :class:`bot.i18n.Words`.
+    """
+
+    key: str
+    params: Mapping[str, object] = field(default_factory=dict, hash=False)
+
+    def text(self, lang: str) -> str:
+        return words(lang)(self.key, **self.params)
 
 
 @dataclass(frozen=True)
@@ -150,8 +212,9 @@ class ParsedMessage:
     """What the bot understood from one message.
 
     ``dates`` are local dates in order of appearance (a range gives its start and end),
-    ``users`` are mentions as the transport wrote them, ``question`` is set when a date or
-    id is ambiguous or invalid and is meant to be sent back as is.
+    ``users`` are mentions (Slack ids as written, plain ``@names`` lower-cased), ``problem``
+    is set when a date or id is ambiguous or invalid, ``suggestion`` names the command a
+    mistyped first word was probably meant to be (intent ``unknown`` only).
     """
 
     intent: Intent
@@ -160,8 +223,13 @@ class ParsedMessage:
     request_id: int | None
     reason: str | None = None
     lang: Lang = "en"
-    question: str | None = None
+    problem: Problem | None = None
     is_range: bool = False
+    suggestion: str | None = None
+
+    def question_text(self) -> str | None:
+        """The problem as a question to send back, in the language of the message."""
+        return None if self.problem is None else self.problem.text(self.lang)
 
     def to_json(self) -> dict[str, object]:
         """The CONTRACT §3 shape printed by ``shiftbot parse --json``."""
@@ -379,7 +447,7 @@ class _Atom:
 
 
 @dataclass(frozen=True)
-class _Problem:
+class _Issue:
     code: str
     token: str
     year: int = 0
@@ -388,7 +456,7 @@ class _Problem:
     weekday: int = 0
 
 
-_Resolved: TypeAlias = date | _Problem
+_Resolved: TypeAlias = date | _Issue
 _AtomBuilder: TypeAlias = Callable[[re.Match[str], str], "_Atom | None"]
 
 
@@ -647,7 +715,7 @@ def _find_atoms(work: str, norm: str) -> list[_Atom]:
 
 def _yearless(month: int, day: int, base: date, token: str) -> _Resolved:
     if not (1 <= month <= 12 and 1 <= day <= 31):
-        return _Problem("invalid", token)
+        return _Issue("invalid", token)
     year = base.year if (month, day) >= (base.month, base.day) else base.year + 1
     try:
         return date(year, month, day)
@@ -655,13 +723,13 @@ def _yearless(month: int, day: int, base: date, token: str) -> _Resolved:
         try:
             date(2000, month, day)
         except ValueError:
-            return _Problem("invalid", token)
-        return _Problem("invalid_year", token, year=year)
+            return _Issue("invalid", token)
+        return _Issue("invalid_year", token, year=year)
 
 
 def _day_of_month(day: int, base: date, token: str) -> _Resolved:
     if not 1 <= day <= 31:
-        return _Problem("invalid", token)
+        return _Issue("invalid", token)
     year, month = base.year, base.month
     for _ in range(13):
         if (year, month) != (base.year, base.month) or day >= base.day:
@@ -672,7 +740,7 @@ def _day_of_month(day: int, base: date, token: str) -> _Resolved:
         month += 1
         if month > 12:
             year, month = year + 1, 1
-    return _Problem("invalid", token)
+    return _Issue("invalid", token)
 
 
 def _week_monday(today: date) -> date:
@@ -683,7 +751,7 @@ def _resolve(atom: _Atom, today: date) -> _Resolved:
     try:
         return _resolve_unchecked(atom, today)
     except (ValueError, OverflowError):
-        return _Problem("invalid", atom.text)
+        return _Issue("invalid", atom.text)
 
 
 def _resolve_unchecked(atom: _Atom, today: date) -> _Resolved:
@@ -692,7 +760,7 @@ def _resolve_unchecked(atom: _Atom, today: date) -> _Resolved:
         try:
             return date(atom.year or 0, atom.month, atom.day)
         except ValueError:
-            return _Problem("invalid", atom.text)
+            return _Issue("invalid", atom.text)
     if kind == "md":
         return _yearless(atom.month, atom.day, today, atom.text)
     if kind == "day":
@@ -704,7 +772,7 @@ def _resolve_unchecked(atom: _Atom, today: date) -> _Resolved:
         try:
             return date(year, month, atom.day)
         except ValueError:
-            return _Problem("invalid", atom.text)
+            return _Issue("invalid", atom.text)
     if kind == "rel":
         return today + timedelta(days=atom.offset)
     if kind == "wd":
@@ -715,7 +783,7 @@ def _resolve_unchecked(atom: _Atom, today: date) -> _Resolved:
         this_week = _week_monday(today) + timedelta(days=atom.weekday)
         if this_week < today:
             following = this_week + timedelta(days=7)
-            return _Problem(
+            return _Issue(
                 "past_week", atom.text, first=this_week, second=following, weekday=atom.weekday
             )
         return this_week
@@ -723,34 +791,88 @@ def _resolve_unchecked(atom: _Atom, today: date) -> _Resolved:
         plain = today + timedelta(days=(atom.weekday - today.weekday()) % 7)
         next_week = _week_monday(today) + timedelta(days=7 + atom.weekday)
         if today < plain < next_week:
-            return _Problem(
+            return _Issue(
                 "ambiguous", atom.text, first=plain, second=next_week, weekday=atom.weekday
             )
         return next_week
-    return _Problem("invalid", atom.text)
+    return _Issue("invalid", atom.text)
+
+
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+_MONTH_WRAP_DAYS = 14
+"""``Dec 28-3`` wraps into the next month; ``Dec 20-18`` (29 days if wrapped) is reversed."""
+_YEAR_WRAP_DAYS = 183
+"""``Dec 30 to Jan 2`` wraps into the next year; ``Dec 20 to Dec 18`` is reversed."""
+
+
+def _reversed(start: date, end: date, token: str) -> _Issue:
+    return _Issue("reversed", token, first=start, second=end)
+
+
+def _end_in_month(day: int, start: date, token: str) -> _Resolved:
+    """A bare day ending a range that starts on ``start`` (``Dec 24-26``, ``Dec 30-2``)."""
+    if not 1 <= day <= 31:
+        return _Issue("invalid", token)
+    if day >= start.day:
+        return _day_of_month(day, start, token)
+    wrapped = _day_of_month(day, start, token)
+    if isinstance(wrapped, date) and (wrapped - start).days <= _MONTH_WRAP_DAYS:
+        return wrapped
+    return _reversed(start, start.replace(day=day), token)
+
+
+def _end_in_year(month: int, day: int, start: date, token: str) -> _Resolved:
+    """A yearless ``month day`` ending a range that starts on ``start``."""
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return _Issue("invalid", token)
+    try:
+        same = date(start.year, month, day)
+    except ValueError:
+        same = None
+    if same is not None and same >= start:
+        return same
+    if start.year >= date.max.year:
+        return _Issue("out_of_range", token)
+    try:
+        wrapped: date | None = date(start.year + 1, month, day)
+    except ValueError:
+        wrapped = None
+    if wrapped is not None and (wrapped - start).days <= _YEAR_WRAP_DAYS:
+        return wrapped
+    if same is not None:
+        return _reversed(start, same, token)
+    return _yearless(month, day, start, token)
 
 
 def _resolve_end(end: _Atom, start: date, today: date) -> _Resolved:
-    """Resolve a range end relative to its start (yearless ends roll forward)."""
+    """Resolve a range end relative to its start.
+
+    A yearless end falls in the start's year, or in the next one when that makes a range of
+    at most half a year (``Dec 30 to Jan 2``); a bare day likewise wraps into the next month
+    for at most two weeks (``Dec 30-2``). Any other end before the start is a reversed range.
+    """
     try:
         if end.kind == "day":
-            return _day_of_month(end.day, start, end.text)
+            return _end_in_month(end.day, start, end.text)
         if end.kind == "md":
-            return _yearless(end.month, end.day, start, end.text)
+            return _end_in_year(end.month, end.day, start, end.text)
         if end.kind == "wd":
             return start + timedelta(days=(end.weekday - start.weekday()) % 7)
     except (ValueError, OverflowError):
-        return _Problem("invalid", end.text)
+        return _Issue("invalid", end.text)
     resolved = _resolve(end, today)
     if isinstance(resolved, date) and resolved < start:
-        return _Problem("reversed", end.text)
+        return _reversed(start, resolved, end.text)
     return resolved
 
 
-def _partial_start(day: int, end: _Atom, m: re.Match[str], norm: str) -> _Atom:
-    """The bare day in ``24 to 26 Dec`` or ``24到26日``, taking its month from the end."""
+def _partial_start(day: int, end: _Atom, m: re.Match[str], norm: str, wrap: bool) -> _Atom:
+    """The bare day in ``24 to 26 Dec`` or ``24到26日``, taking its month from the end.
+
+    With ``wrap``, a start day above the end's day is in the month before (``30 to 2 Jan``).
+    """
     text = norm[m.start() : m.start(1) + len(m[1])]
-    if end.kind in ("md", "ymd") and day > end.day:
+    if wrap and end.kind in ("md", "ymd") and day > end.day:
         month, year = end.month - 1, end.year
         if month < 1:
             month, year = 12, None if year is None else year - 1
@@ -764,11 +886,31 @@ def _partial_start(day: int, end: _Atom, m: re.Match[str], norm: str) -> _Atom:
 class _DateResult:
     dates: tuple[date, ...]
     spans: tuple[tuple[int, int], ...]
-    problem: _Problem | None
+    problem: _Issue | None
     is_range: bool
 
 
+def _checked(value: _Resolved, token: str, today: date) -> _Resolved:
+    """``value`` unless it is a date more than :data:`MAX_DAYS_AWAY` days from today."""
+    if isinstance(value, date) and abs((value - today).days) > MAX_DAYS_AWAY:
+        return _Issue("out_of_range", token)
+    if (
+        isinstance(value, _Issue)
+        and value.code == "reversed"
+        and value.first is not None
+        and value.second is not None
+        and abs((value.second - today).days) > MAX_DAYS_AWAY
+    ):
+        return _Issue("out_of_range", token)
+    return value
+
+
 def _extract_dates(work: str, norm: str, today: date) -> _DateResult:
+    """Every date of the message, resolved.
+
+    A problem with any date empties ``dates`` (a partial list could change what the others
+    mean), except a reversed range, whose two dates are kept as written.
+    """
     atoms = _find_atoms(work, norm)
     if not atoms:
         return _DateResult((), (), None, False)
@@ -776,52 +918,56 @@ def _extract_dates(work: str, norm: str, today: date) -> _DateResult:
 
     dates: list[date] = []
     spans: list[tuple[int, int]] = []
-    problems: list[_Problem] = []
+    problems: list[_Issue] = []
     is_range = False
     last_end = 0
 
     def add(value: _Resolved, span: tuple[int, int]) -> None:
+        value = _checked(value, norm[span[0] : span[1]].strip(), today)
         spans.append(span)
-        if isinstance(value, _Problem):
+        if isinstance(value, _Issue):
             problems.append(value)
+            if value.code == "reversed" and value.second is not None:
+                dates.append(value.second)
         else:
             dates.append(value)
+
+    def add_range(start_atom: _Atom, end_atom: _Atom) -> None:
+        start = _checked(_resolve(start_atom, today), start_atom.text, today)
+        end = start if isinstance(start, _Issue) else _resolve_end(end_atom, start, today)
+        add(start, (start_atom.start, start_atom.end))
+        add(end, (end_atom.start, end_atom.end))
 
     i = 0
     while i < len(atoms):
         atom = atoms[i]
         nxt = atoms[i + 1] if i + 1 < len(atoms) else None
         if nxt is not None and _RANGE_BETWEEN.fullmatch(masked, atom.end, nxt.start):
-            start = _resolve(atom, today)
-            end = start if isinstance(start, _Problem) else _resolve_end(nxt, start, today)
-            add(start, (atom.start, atom.end))
-            add(end, (nxt.start, nxt.end))
+            add_range(atom, nxt)
             is_range, last_end, i = True, nxt.end, i + 2
             continue
         tail = _PARTIAL_END.match(masked, atom.end)
         if tail and atom.kind in ("md", "ymd", "day"):
-            start = _resolve(atom, today)
             end_text = norm[tail.start(1) : tail.end()].strip()
             end_atom = _Atom(tail.start(1), tail.end(), "day", end_text, day=int(tail[1]))
-            end = start if isinstance(start, _Problem) else _resolve_end(end_atom, start, today)
-            add(start, (atom.start, atom.end))
-            add(end, (tail.start(1), tail.end()))
+            add_range(atom, end_atom)
             is_range, last_end, i = True, tail.end(), i + 1
             continue
         head = _PARTIAL_START.search(masked, last_end, atom.start)
         if head and atom.kind in ("md", "ymd", "day"):
-            start_atom = _partial_start(int(head[1]), atom, head, norm)
-            start = _resolve(start_atom, today)
-            end = start if isinstance(start, _Problem) else _resolve_end(atom, start, today)
-            add(start, (start_atom.start, start_atom.end))
-            add(end, (atom.start, atom.end))
+            day = int(head[1])
+            wrap = _MONTH_DAYS[(atom.month - 2) % 12] - day + atom.day <= _MONTH_WRAP_DAYS
+            add_range(_partial_start(day, atom, head, norm, wrap=wrap), atom)
             is_range, last_end, i = True, atom.end, i + 1
             continue
         add(_resolve(atom, today), (atom.start, atom.end))
         last_end, i = atom.end, i + 1
 
+    real = [p for p in problems if p.code != "reversed"]
+    if real:
+        return _DateResult((), tuple(spans), real[0], is_range)
     problem = problems[0] if problems else None
-    return _DateResult(() if problem else tuple(dates), tuple(spans), problem, is_range)
+    return _DateResult(tuple(dates), tuple(spans), problem, is_range)
 
 
 # ---------------------------------------------------------------------------------------
@@ -916,7 +1062,10 @@ _ACTION_PATTERNS: tuple[tuple[Intent, re.Pattern[str]], ...] = (
                 " 转让 釋出 释出 找人代 送班 讓班 让班"
             )
             + "|有人(?:可以|能|願意|愿意|要)?(?:幫|帮|代|接|上|頂|顶)"
-            "|(?:誰|谁)(?:可以|能|願意|愿意|要)(?:幫|帮|代|接|上|頂|顶)",
+            "|(?:誰|谁)(?:可以|能|願意|愿意|要)(?:幫|帮|代|接|上|頂|顶)"
+            "|(?:讓給|让给|轉給|转给|交給|交给)\\s*+\ue001"
+            "|班\\s*+(?:給|给)\\s*+\ue001"
+            "|把[^,。?!]{0,12}?班\\s*+(?:給|给|讓|让|轉|转|交)",
         ),
     ),
     (
@@ -1087,12 +1236,40 @@ _INFO_PATTERNS: tuple[tuple[Intent, re.Pattern[str]], ...] = (
 )
 
 
+_STRONG_OFF = re.compile(
+    r"(?<![a-z0-9'])who(?:'?s|\s++is|\s++are|\s++will\s++be)?\s++(?:off|on\s++leave|away|absent"
+    r"|out|sick|out\s++sick|on\s++(?:holiday|vacation|pto|sick\s++leave))(?![a-z0-9])"
+    r"|(?:誰|谁|哪些人|哪位|有誰|有谁|幾個人|几个人|多少人)[^,。?!]{0,4}?"
+    r"(?:休假|請假|请假|休息|放假|病假|不在|沒上班|没上班)"
+)
 _STRONG_ROSTER = re.compile(
-    r"(?<![a-z0-9'])who(?:'?s|\s++is|\s++are|\s++will\s++be)?\s++(?:working|on\s++leave|off|in|on\s++shift"
+    r"(?<![a-z0-9'])who(?:'?s|\s++is|\s++are|\s++will\s++be)?\s++(?:working|in|on\s++shift"
     r"|on\s++duty|scheduled|at\s++work|on)(?![a-z0-9])"
     r"|(?:誰|谁|哪些人|哪位|有誰|有谁|幾個人|几个人|多少人)[^,。?!]{0,4}?"
-    r"(?:上班|值班|休假|請假|请假|休息|排班|在班|有班)"
+    r"(?:上班|值班|排班|在班|有班)"
 )
+_STRONG_OPEN = re.compile(
+    _w(
+        r"open\s++shifts?",
+        r"(?:free|available|spare|unclaimed|unfilled)\s++shifts?",
+        r"shifts?\s++(?:up\s++)?for\s++grabs",
+        r"what\s++(?:shifts?\s++)?(?:can|could)\s++i\s++(?:take|pick\s++up|grab|claim)",
+        r"anything\s++(?:i\s++can|to)\s++(?:take|pick\s++up|grab|claim)",
+    )
+    + "|"
+    + _zh("可以接的班 可接的班 班可以接 班能接 班可以認領 班可以认领 空班 開放的班 开放的班")
+)
+_STRONG_PENDING = re.compile(
+    _zh(
+        "待核准 待批准 待審核 待审核 待審批 待审批 待簽核 待签核"
+        " 等待核准 等待批准 等待審核 等待审核"
+    )
+)
+_LEAD_COVER = re.compile(
+    r"who\s++(?:can|could)\s++(?:cover|fill\s++in|work)\s++(?:on\s++|for\s++)?(?:the\s++)?"
+    r"(?:gaps?\s++(?:on\s++)?)?\ue000(?:\s*+'?s?\s*+(?:shifts?|gaps?))?[\s?.!]*+"
+)
+"""A lead asking who can fill a day's gaps ("who can cover 12/8?"): read as ``staffing``."""
 _STRONG_HELP = re.compile(
     r"^(?:how\s++(?:do|does|can|should)\s++(?:i|we|you)|how\s++to|what\s++can\s++you\s++do)(?![a-z0-9])"
     r"|^(?:怎麼|怎么|如何)|怎麼用|怎么用"
@@ -1128,11 +1305,15 @@ _COMMAND_WORDS: dict[str, Intent] = {
     "schedule": "roster",
     "staffing": "staffing",
     "pending": "pending",
+    "open": "open",
+    "off": "off",
     "help": "help",
     "usage": "help",
     "commands": "help",
 }
 _HELP_REST = re.compile(r"(?:[\s?!.,]|me(?![a-z])|please|pls)*")
+_OFF_REST = re.compile(r"[\s\ue000?!.,]*")
+_OPEN_REST = re.compile(r"\s*+(?:shifts?|ones)?[\s\ue000?!.,]*")
 _OFF = re.compile(r"(?<![a-z0-9])off(?![a-z0-9])")
 _TAKE_FOR_OTHERS = re.compile(
     r"(?<![a-z0-9])(?:my|some\s?one|any\s?one|somebody|anybody)(?![a-z0-9])"
@@ -1151,10 +1332,14 @@ def _earliest(
     return best
 
 
-def _explicit_intent(residual: str, has_id: bool) -> Intent | None:
+def _command_start(residual: str) -> int:
+    """Where the command word would be: after polite fillers such as ``ok`` or ``please``."""
     lead = _LEAD_FILLERS.match(residual)
-    pos = lead.end() if lead else 0
-    m = _LEAD_WORD.match(residual, pos)
+    return lead.end() if lead else 0
+
+
+def _explicit_intent(residual: str, has_id: bool) -> Intent | None:
+    m = _LEAD_WORD.match(residual, _command_start(residual))
     if m is None:
         return None
     word = re.sub(r"[\s-]", "", m[1])
@@ -1166,6 +1351,10 @@ def _explicit_intent(residual: str, has_id: bool) -> Intent | None:
         return None
     if intent == "help":
         return "help" if _HELP_REST.fullmatch(rest) else None
+    if intent == "off":
+        return "off" if _OFF_REST.fullmatch(rest) else None
+    if intent == "open":
+        return "open" if _OPEN_REST.fullmatch(rest) else None
     if intent == "take" and not has_id:
         if _OFF.search(rest):
             return "leave"
@@ -1179,8 +1368,16 @@ def _free_intent(residual: str, has_id: bool, has_dates: bool) -> Intent:
         found = _earliest(_ID_INTENT_PATTERNS, residual)
         if found is not None:
             return found[0]
+    if _STRONG_OFF.search(residual):
+        return "off"
     if _STRONG_ROSTER.search(residual):
         return "roster"
+    if _STRONG_OPEN.search(residual):
+        return "open"
+    if _STRONG_PENDING.search(residual):
+        return "pending"
+    if _LEAD_COVER.fullmatch(residual, _command_start(residual)):
+        return "staffing"
     if not has_dates and _USER_MARK not in residual and _STRONG_HELP.search(residual):
         return "help"
     found = _earliest(_ACTION_PATTERNS, residual)
@@ -1190,6 +1387,84 @@ def _free_intent(residual: str, has_id: bool, has_dates: bool) -> Intent:
         if pattern.search(residual):
             return intent
     return "unknown"
+
+
+# ---------------------------------------------------------------------------------------
+# Typos
+
+_SUGGESTIONS: dict[str, str] = {
+    **{name: name for name in INTENTS if len(name) >= 4 and name != "unknown"},
+    "schedule": "roster",
+    "reject": "deny",
+    "trade": "swap",
+    "claim": "take",
+    "vacation": "leave",
+    "withdraw": "cancel",
+}
+"""Command words a mistyped word is compared with, and the command each suggests."""
+
+
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_REAL_WORDS = _word_set(
+    """
+    slap snap soap swab swag swam swamp swan swat sway swop bake cake fake hake lake make rake
+    sake stake tale tame tape tare tike toke tyke wake cleave eave heave lease leaven weave dick
+    hick kick lick nick pick rick sack sics silk sink slick sock stick suck tick wick accent
+    recline defy dens dent dewy cancer chancel dine fine line mane mice mien mike mile mime
+    mince mind mined miner mines mini mink mint minx mire mite nine pine sine tine vine wine
+    foster poster raster roaster roister rooster rooter rosier router stiffing stuffing bending
+    ending fending lending mending penning rending sending spending tending upending vending
+    wending omen oven oxen heap held hell helm hemp kelp whelp yelp deject eject grade tirade
+    trace clam vocation
+    """
+)
+"""English words one edit away from a command word: never read as a typo of it."""
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    """Damerau–Levenshtein distance exactly 1: one letter added, dropped, changed or two
+    neighbours swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        if len(diff) == 1:
+            return True
+        return (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    i = 0
+    while i < len(short) and short[i] == long[i]:
+        i += 1
+    return short[i:] == long[i + 1 :]
+
+
+def _suggest(word: str) -> str | None:
+    """The command ``word`` is probably a typo of (``swpa`` -> ``swap``), or None.
+
+    Only words of four letters or more are compared, and never a real English word one edit
+    away from a command (``make``, ``mind``, ``sending``), so ordinary text is left alone.
+    """
+    if len(word) < 4 or not word.isascii() or not word.isalpha() or word in _REAL_WORDS:
+        return None
+    if word in _COMMAND_WORDS:
+        return None
+    for command, suggestion in _SUGGESTIONS.items():
+        if _one_edit_apart(word, command):
+            return suggestion
+    return None
+
+
+def _suggest_for(residual: str) -> str | None:
+    m = _LEAD_WORD.match(residual, _command_start(residual))
+    return None if m is None else _suggest(m[1])
 
 
 # ---------------------------------------------------------------------------------------
@@ -1215,57 +1490,22 @@ def _reason_after(norm: str, pos: int) -> str | None:
     return rest or None
 
 
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
-def _en_day(d: date) -> str:
-    return f"{_EN_MONTH_ABBR[d.month - 1]} {d.day}"
-
-
-def _zh_day(d: date) -> str:
-    return f"{d.month}月{d.day}日"
-
-
-def _question(problem: _Problem, lang: Lang, simplified: bool) -> str:
-    code, token = problem.code, problem.token
-    first, second = problem.first, problem.second
-    if lang == "en":
-        if code == "ambiguous" and first and second:
-            name = _EN_WEEKDAY_NAMES[problem.weekday]
-            return f"Which {name}: the {_ordinal(first.day)} or the {_ordinal(second.day)}?"
-        if code == "past_week" and first and second:
-            name = _EN_WEEKDAY_NAMES[problem.weekday]
-            return (
-                f"{name} this week ({_en_day(first)}) has passed. "
-                f"Did you mean {name} {_en_day(second)}?"
-            )
-        if code == "invalid_year":
-            return f"{token} is not a date in {problem.year}."
-        if code == "reversed":
-            return "The range ends before it starts."
-        if code == "bad_id":
-            return f"{token} is not a valid request number."
-        return f"{token} is not a date."
-    week = "周" if simplified else "週"
-    if code == "ambiguous" and first and second:
-        name = week + _ZH_WEEKDAY_CHARS[problem.weekday]
-        which = "哪一个" if simplified else "哪一個"
-        also = "还是" if simplified else "還是"
-        return f"是{which}{name}：{_zh_day(first)}{also}{_zh_day(second)}？"
-    if code == "past_week" and first and second:
-        name = week + _ZH_WEEKDAY_CHARS[problem.weekday]
-        if simplified:
-            return f"{token}（{_zh_day(first)}）已经过了，是指下{name}（{_zh_day(second)}）吗？"
-        return f"{token}（{_zh_day(first)}）已經過了，是指下{name}（{_zh_day(second)}）嗎？"
+def _problem(issue: _Issue) -> Problem:
+    """The catalog message (``parse`` domain) that asks back about ``issue``."""
+    code, token = issue.code, issue.token
+    if code == "ambiguous" and issue.first and issue.second:
+        return Problem("parse.which_day", {"first": issue.first, "second": issue.second})
+    if code == "past_week" and issue.first and issue.second:
+        return Problem("parse.past_week", {"first": issue.first, "second": issue.second})
+    if code == "reversed" and issue.first and issue.second:
+        return Problem("parse.reversed_range", {"start": issue.first, "end": issue.second})
     if code == "invalid_year":
-        return f"{problem.year}年{'没有' if simplified else '沒有'}{token}。"
-    if code == "reversed":
-        return "结束日期早于开始日期。" if simplified else "結束日期早於開始日期。"
+        return Problem("parse.no_such_day", {"token": token, "year": issue.year})
+    if code == "out_of_range":
+        return Problem("parse.date_out_of_range", {"token": token})
     if code == "bad_id":
-        return f"{token} 不是有效的{'申请编号' if simplified else '申請編號'}。"
-    return f"{token} 不是有效的日期。"
+        return Problem("parse.bad_request_id", {"number": token})
+    return Problem("parse.bad_date", {"token": token})
 
 
 # ---------------------------------------------------------------------------------------
@@ -1291,13 +1531,14 @@ def _mask(text: str, spans: list[tuple[int, int]], mark: str) -> str:
 
 def _parse(text: str, today: date) -> ParsedMessage:
     norm = _normalise(text)
-    lang: Lang = "zh" if _HAN.search(norm) else "en"
-    simplified = lang == "zh" and _uses_simplified(norm)
+    lang: Lang = "en"
+    if _HAN.search(norm):
+        lang = "zh-Hans" if _uses_simplified(norm) else "zh-Hant"
     if not norm.strip():
         return ParsedMessage("help", (), (), None, lang=lang)
     work = _lower_aligned(norm)
 
-    unknown_command = False
+    unknown_command: str | None = None
     slash = _SLASH_COMMAND.match(work)
     if slash is not None:
         name = slash[1]
@@ -1306,11 +1547,13 @@ def _parse(text: str, today: date) -> ParsedMessage:
             width = slash.end() - slash.start()
             work = word.ljust(width) + work[slash.end() :]
         else:
-            unknown_command = True
+            unknown_command = name
             work = _mask(work, [(0, slash.end())], " ")
         if not work.strip():
-            intent: Intent = "unknown" if unknown_command else "help"
-            return ParsedMessage(intent, (), (), None, lang=lang)
+            if unknown_command is None:
+                return ParsedMessage("help", (), (), None, lang=lang)
+            typo_of = _suggest(unknown_command)
+            return ParsedMessage("unknown", (), (), None, lang=lang, suggestion=typo_of)
 
     work = _mask(work, [m.span() for m in _NOISE.finditer(work)], " ")
 
@@ -1319,6 +1562,8 @@ def _parse(text: str, today: date) -> ParsedMessage:
         found = list(pattern.finditer(work))
         for m in found:
             user = norm[m.start(1) : m.end(1)]
+            if pattern is _PLAIN_MENTION:
+                user = user.lower()
             if user not in users:
                 users.append(user)
         work = _mask(work, [m.span() for m in found], _USER_MARK)
@@ -1367,7 +1612,7 @@ def _parse(text: str, today: date) -> ParsedMessage:
             _, end, value = id_spans[0]
             id_end = end
             if value > MAX_REQUEST_ID:
-                problem = problem or _Problem("bad_id", f"#{value}")
+                problem = problem or _Issue("bad_id", str(value))
             else:
                 request_id = value
 
@@ -1377,6 +1622,10 @@ def _parse(text: str, today: date) -> ParsedMessage:
     elif intent == "deny" and id_end is not None:
         reason = _reason_after(norm, id_end)
 
+    suggestion: str | None = None
+    if intent == "unknown":
+        suggestion = _suggest(unknown_command) if unknown_command else _suggest_for(residual)
+
     return ParsedMessage(
         intent=intent,
         dates=date_result.dates,
@@ -1384,8 +1633,9 @@ def _parse(text: str, today: date) -> ParsedMessage:
         request_id=request_id,
         reason=reason,
         lang=lang,
-        question=_question(problem, lang, simplified) if problem else None,
-        is_range=date_result.is_range and not date_result.problem,
+        problem=_problem(problem) if problem else None,
+        is_range=date_result.is_range and len(date_result.dates) >= 2,
+        suggestion=suggestion,
     )
 
 

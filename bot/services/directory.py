@@ -51,10 +51,21 @@ def _member(agent: Agent, team: Team) -> Member:
 
 
 def _find(uow: UnitOfWork, team_id: int, agent_id: str) -> Agent | None:
-    found = repo.find_agent(uow.session, team_id, agent_id=agent_id)
-    if found is None:
-        found = repo.find_agent_folded(uow.session, team_id, agent_id)
-    return found
+    """The team's agent whose ``agent_id`` is ``agent_id``, ignoring case.
+
+    An exact match wins; otherwise the one agent whose id differs only in case (none when
+    two do, as ``Amy`` and ``AMY`` typed as ``amy`` would be a guess).
+    """
+    agent = repo.find_agent(uow.session, team_id, agent_id=agent_id)
+    if agent is not None:
+        return agent
+    wanted = agent_id.casefold()
+    matches = [
+        r for r in repo.agent_records(uow.session, team_id) if r.agent_id.casefold() == wanted
+    ]
+    if len(matches) != 1:
+        return None
+    return repo.find_agent(uow.session, team_id, agent_id=matches[0].agent_id)
 
 
 def member(uow: UnitOfWork, team: str, agent_id: str) -> Member | None:

@@ -97,10 +97,15 @@ class Scope:
         return normalise(self.team.language)
 
     def agent(self, agent_id: str) -> Agent:
-        wanted = agent_id.casefold()
+        """The agent ``agent_id`` (an exact id wins; else the one id equal ignoring case)."""
+        folded = []
         for agent in self.agents.values():
-            if agent.agent_id.casefold() == wanted:
+            if agent.agent_id == agent_id:
                 return agent
+            if agent.agent_id.casefold() == agent_id.casefold():
+                folded.append(agent)
+        if len(folded) == 1:
+            return folded[0]
         raise UnknownAgent("error.unknown_agent", agent=agent_id, team=self.team.name)
 
     def by_pk(self, pk: int | None) -> Agent | None:

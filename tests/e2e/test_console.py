@@ -218,7 +218,7 @@ def test_leave_after_a_sick_call_and_a_reversed_range_are_refused(
     seed(engine, tmp_path)
     out = console(db_url, "bob", ["sick Dec 2", "leave Dec 2", "leave Dec 3 to Dec 2"])
     assert "You already reported sick for Wed 2 Dec (#1); no leave is needed" in out
-    assert "The leave ends (Wed 2 Dec) before it starts (Thu 3 Dec)" in out
+    assert "The range ends (Wed 2 Dec) before it starts (Thu 3 Dec)." in out
 
 
 def test_open_and_off_list_what_can_be_taken_and_who_is_away(
@@ -229,7 +229,7 @@ def test_open_and_off_list_what_can_be_taken_and_who_is_away(
     assert "Open shifts you could take:" in out and "#1 Tue 1 Dec 08:00–17:00 cards" in out
     assert "[Take it: take 1]" in out
     assert "Off on Tue 1 Dec:" in out and "Amy Chen (@amy) — sick, not covered yet" in out
-    assert "12/1(週二) 請假的人：" in out and "病假，尚無人代班" in out
+    assert "12/1(週二) 請假的人：" in out and "Amy Chen（@amy）— 病假，尚無人代班" in out
 
 
 def test_ids_typed_in_any_case_find_the_person(engine: Engine, db_url: str, tmp_path: Path) -> None:

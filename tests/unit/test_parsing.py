@@ -12,13 +12,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.core.parsing import (
+    _REAL_WORDS,
     INTENTS,
+    MAX_DAYS_AWAY,
     MAX_REQUEST_ID,
     ParsedMessage,
     _parse,
     parse,
     resolve_date,
 )
+from bot.i18n import LANGS
 
 TAIPEI = ZoneInfo("Asia/Taipei")
 WED = datetime(2026, 11, 25, 10, 0, tzinfo=TAIPEI)
@@ -85,10 +88,18 @@ def assert_well_formed(msg: ParsedMessage, text: str) -> None:
         type(msg.request_id) is int and 0 <= msg.request_id <= MAX_REQUEST_ID
     )
     assert msg.reason is None or (isinstance(msg.reason, str) and msg.reason == msg.reason.strip())
-    assert msg.lang in ("en", "zh")
-    assert msg.question is None or (isinstance(msg.question, str) and msg.question)
-    if msg.question is not None and msg.request_id is None:
-        assert msg.dates == ()
+    assert msg.lang in LANGS
+    if msg.problem is not None:
+        assert msg.problem.key.startswith("parse.")
+        for lang in LANGS:
+            assert msg.problem.text(lang)
+        question = msg.question_text()
+        assert isinstance(question, str) and question
+        if msg.request_id is None and msg.problem.key != "parse.reversed_range":
+            assert msg.dates == ()
+    else:
+        assert msg.question_text() is None
+    assert msg.suggestion is None or (msg.intent == "unknown" and msg.suggestion in INTENTS)
     if msg.is_range:
         assert len(msg.dates) >= 2
     if msg.request_id is not None:
@@ -111,7 +122,7 @@ def test_the_parser_itself_does_not_rely_on_the_safety_net(text: str, today: dat
 
 @FAST
 @given(text=any_text)
-def test_lang_is_zh_exactly_when_the_message_has_han_characters(text: str) -> None:
+def test_lang_is_chinese_exactly_when_the_message_has_han_characters(text: str) -> None:
     normalised = unicodedata.normalize("NFKC", text)
     # Unassigned code points (e.g. a CJK block newer than this Python's Unicode data) are
     # not printable; the parser reads them as blanks, so they are not Han either.
@@ -125,22 +136,48 @@ def test_lang_is_zh_exactly_when_the_message_has_han_characters(text: str) -> No
         )
         for c in normalised
     )
-    assert parse(text, WED, TAIPEI).lang == ("zh" if has_han else "en")
+    lang = parse(text, WED, TAIPEI).lang
+    assert lang in (("zh-Hant", "zh-Hans") if has_han else ("en",))
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("12月24日請假", "zh-Hant"),
+        ("12月24日请假", "zh-Hans"),
+        ("我想和@bob换周五的班", "zh-Hans"),
+        ("週五誰上班", "zh-Hant"),
+        ("明天", "zh-Hant"),
+        ("leave Dec 24", "en"),
+    ],
+)
+def test_simplified_chinese_is_told_apart_from_traditional(text: str, lang: str) -> None:
+    assert parse(text, WED, TAIPEI).lang == lang
 
 
 slack_ids = st.from_regex(r"[UW][A-Z0-9]{2,12}", fullmatch=True)
 plain_names = st.from_regex(r"[A-Za-z0-9_]{1,21}", fullmatch=True)
 
 
+near_dates = st.dates(
+    min_value=WED.date() - timedelta(days=MAX_DAYS_AWAY),
+    max_value=WED.date() + timedelta(days=MAX_DAYS_AWAY),
+)
+
+
 @FAST
 @given(
-    day=st.dates(), other=st.dates(), name=plain_names, slack_id=slack_ids, form=st.integers(0, 2)
+    day=near_dates,
+    other=near_dates,
+    name=plain_names,
+    slack_id=slack_ids,
+    form=st.integers(0, 2),
 )
 def test_explicit_swap_round_trips(
     day: date, other: date, name: str, slack_id: str, form: int
 ) -> None:
     mention, user = [
-        (f"@{name}", name),
+        (f"@{name}", name.lower()),
         (f"<@{slack_id}>", slack_id),
         (f"<@{slack_id}|{name}>", slack_id),
     ][form]
@@ -165,14 +202,15 @@ def test_explicit_swap_round_trips(
 def test_id_commands_round_trip(request_id: int, verb: str, hashed: bool) -> None:
     ref = f"#{request_id}" if hashed else str(request_id)
     msg = parse(f"{verb} {ref}", WED, TAIPEI)
-    assert (msg.intent, msg.request_id, msg.dates, msg.question) == (verb, request_id, (), None)
+    assert (msg.intent, msg.request_id, msg.dates, msg.problem) == (verb, request_id, (), None)
 
 
 def test_an_id_too_large_for_the_database_is_refused_with_a_question() -> None:
     msg = parse("approve 99999999999", WED, TAIPEI)
     assert msg.intent == "approve"
     assert msg.request_id is None
-    assert msg.question == "#99999999999 is not a valid request number."
+    assert msg.problem is not None and msg.problem.key == "parse.bad_request_id"
+    assert msg.question_text() == "#99999999999 is not a valid request number."
 
 
 @FAST
@@ -185,12 +223,13 @@ def test_next_weekday_asks_rather_than_guessing(now: datetime, tz: ZoneInfo, wee
     msg = parse(f"roster next {EN_WEEKDAYS[weekday]}", now, tz)
     if today < plain < monday_next:
         assert msg.dates == ()
-        assert msg.question == (
-            f"Which {EN_WEEKDAYS[weekday].title()}: the {_ordinal(plain.day)} "
-            f"or the {_ordinal(next_week.day)}?"
+        assert msg.problem is not None
+        assert (msg.problem.key, dict(msg.problem.params)) == (
+            "parse.which_day",
+            {"first": plain, "second": next_week},
         )
     else:
-        assert msg.question is None
+        assert msg.problem is None
         assert msg.dates == (next_week,)
 
 
@@ -207,7 +246,7 @@ def test_chinese_next_week_is_never_ambiguous(
     today = now.astimezone(tz).date()
     expected = today - timedelta(days=today.weekday()) + timedelta(days=7 + weekday)
     msg = parse(f"{prefix}{ZH_WEEKDAYS[weekday]}請假", now, tz)
-    assert (msg.intent, msg.dates, msg.question) == ("leave", (expected,), None)
+    assert (msg.intent, msg.dates, msg.problem) == ("leave", (expected,), None)
 
 
 @FAST
@@ -237,7 +276,7 @@ def test_a_date_without_a_year_is_its_next_occurrence(today: date, day: date) ->
         assert got.year == today.year or (got.month, got.day) < (today.month, today.day)
     else:
         assert (day.month, day.day) == (2, 29)
-        assert msg.question is not None and "is not a date in" in msg.question
+        assert msg.problem is not None and msg.problem.key == "parse.no_such_day"
 
 
 @FAST
@@ -248,9 +287,9 @@ def test_impossible_dates_get_a_question_not_a_crash(month: int, day: int) -> No
         date(2028, month, day)
     except ValueError:
         assert msg.dates == ()
-        assert msg.question == f"{month}/{day} is not a date."
+        assert msg.question_text() == f"{month}/{day} is not a date."
     else:
-        assert len(msg.dates) == 1 or msg.question is not None
+        assert len(msg.dates) == 1 or msg.problem is not None
 
 
 @FAST
@@ -263,7 +302,8 @@ def test_a_range_never_ends_before_it_starts(today: date, start: date, length: i
         f"leave {_EN_MONTHS[start.month - 1]} {start.day} to {_EN_MONTHS[end.month - 1]} {end.day}"
     )
     msg = _parse(text, today)
-    if msg.question is None:
+    assert msg.problem is None or msg.problem.key != "parse.reversed_range"
+    if msg.problem is None:
         first, last = msg.dates
         assert msg.is_range
         assert first <= last
@@ -334,19 +374,188 @@ def test_slack_and_plain_mention_forms(text: str, users: tuple[str, ...]) -> Non
 @pytest.mark.parametrize(
     ("text", "question"),
     [
-        ("roster next friday", "Which Friday: the 27th or the 4th?"),
+        ("roster next friday", "Which day do you mean: Fri 27 Nov or Fri 4 Dec?"),
         ("Feb 30", "Feb 30 is not a date."),
         ("13/45", "13/45 is not a date."),
-        ("next friday 請假", "是哪一個週五：11月27日還是12月4日？"),
-        ("這週一請假", "這週一（11月23日）已經過了，是指下週一（11月30日）嗎？"),
-        ("这周一请假", "这周一（11月23日）已经过了，是指下周一（11月30日）吗？"),
-        ("2月30日請假", "2月30日 不是有效的日期。"),
-        ("2026-12-26 to 2026-12-24", "The range ends before it starts."),
+        ("next friday 請假", "你是指哪一天：11/27(週五)還是12/4(週五)？"),
+        ("next friday 请假", "你是指哪一天：11/27(周五)还是12/4(周五)？"),
+        ("這週一請假", "11/23(週一)已經過了，是指11/30(週一)嗎？"),
+        ("这周一请假", "11/23(周一)已经过了，是指11/30(周一)吗？"),
+        ("2月30日請假", "「2月30日」不是有效的日期。"),
+        ("Feb 29 請假", "2027年沒有「Feb 29」這一天。"),
+        ("leave 9999-12-31", "9999-12-31 is too far from today: give a date within two years."),
     ],
 )
 def test_questions_are_in_the_language_of_the_message(text: str, question: str) -> None:
     msg = parse(text, WED, TAIPEI)
-    assert (msg.question, msg.dates) == (question, ())
+    assert (msg.question_text(), msg.dates) == (question, ())
+
+
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [
+        ("leave Dec 20 to Dec 18", "The range ends (Fri 18 Dec) before it starts (Sun 20 Dec)."),
+        ("2026-12-26 to 2026-12-24", "The range ends (Thu 24 Dec) before it starts (Sat 26 Dec)."),
+        ("12月20日到18日請假", "結束日期（12/18(週五)）早於開始日期（12/20(週日)）。"),
+        ("12月20日到18日请假", "结束日期（12/18(周五)）早于开始日期（12/20(周日)）。"),
+        ("leave tomorrow to today", "The range ends (Wed 25 Nov) before it starts (Thu 26 Nov)."),
+    ],
+)
+def test_a_reversed_range_keeps_its_dates_as_written_and_is_refused(
+    text: str, question: str
+) -> None:
+    msg = parse(text, WED, TAIPEI)
+    assert msg.problem is not None and msg.problem.key == "parse.reversed_range"
+    assert msg.is_range and len(msg.dates) == 2 and msg.dates[0] > msg.dates[1]
+    assert msg.question_text() == question
+
+
+@FAST
+@given(
+    start=st.dates(min_value=date(2026, 11, 25), max_value=date(2027, 11, 24)),
+    back=st.integers(1, 200),
+)
+def test_a_range_written_backwards_is_never_rolled_into_another_year(
+    start: date, back: int
+) -> None:
+    end = start - timedelta(days=back)
+    if end < WED.date():
+        return
+    text = f"leave {start.isoformat()} to {end.isoformat()}"
+    msg = parse(text, WED, TAIPEI)
+    assert msg.dates == (start, end) and msg.is_range
+    assert msg.problem is not None and msg.problem.key == "parse.reversed_range"
+
+
+@FAST
+@given(offset=st.integers(-5000, 5000))
+def test_dates_more_than_two_years_away_are_refused(offset: int) -> None:
+    day = WED.date() + timedelta(days=offset)
+    msg = parse(f"roster {day.isoformat()}", WED, TAIPEI)
+    if abs(offset) <= MAX_DAYS_AWAY:
+        assert (msg.dates, msg.problem) == ((day,), None)
+    else:
+        assert msg.dates == ()
+        assert msg.problem is not None and msg.problem.key == "parse.date_out_of_range"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "leave 9999-12-31",
+        "staffing 99/99/9999",
+        "0001-01-01",
+        "leave 9999-12-30 to 9999-12-31",
+        "leave 0000-01-01",
+        "leave Dec 31 9999 to Jan 2",
+        "roster 12/31/9999",
+    ],
+)
+def test_calendar_edges_get_a_problem_not_an_exception(text: str) -> None:
+    msg = _parse(text, WED.date())
+    assert_well_formed(msg, text)
+    assert msg.problem is not None
+    assert msg.problem.key in ("parse.bad_date", "parse.date_out_of_range")
+    for today in (date(9999, 12, 31), date(9999, 12, 30), date(1, 1, 1), date(1, 1, 2)):
+        assert_well_formed(_parse(text, today), text)
+
+
+def test_a_range_past_the_last_year_of_the_calendar_is_out_of_range() -> None:
+    msg = _parse("leave Dec 31 to Jan 2", date(9999, 12, 30))
+    assert msg.dates == ()
+    assert msg.problem is not None and msg.problem.key == "parse.date_out_of_range"
+
+
+COMMON_WORDS = (
+    "the be to of and a in that have it for not on with he as you do at this but his by from"
+    " they we say her she or an will my one all would there their what so up out if about who"
+    " get which go me when make can like time no just him know people into year your good some"
+    " could them see other than then now look only come its over think also back after use two"
+    " how our work first well way even new want because any these give day most us is are was"
+    " were been has had did said made find where thing many down long little very still hand"
+    " great need mean keep let begin seem help talk turn start show hear play run move live"
+    " believe hold bring happen write provide sit stand lose pay meet include continue set learn"
+    " change lead understand watch follow stop create speak read allow add spend grow open walk"
+    " win offer remember love consider appear buy wait serve die send expect build stay fall cut"
+    " reach kill remain suggest raise pass sell require report decide pull mind line fine nine"
+    " wine mine lake make cake take sake wake bake stick slick sock suck sack pick kick swan sway"
+    " swamp snap soap heap held hell helm yelp lease heave weave cancer accent oven omen poster"
+    " rooster foster sending ending spending lending bending tending trace grade clam eject"
+    " thanks sorry hello please maybe today tomorrow morning evening night week month shift"
+    " roster swap leave sick approve deny cancel pending staffing decline accept giveaway"
+)
+
+
+@FAST
+@given(word=st.sampled_from(COMMON_WORDS.split()), tail=st.sampled_from(["", " it", " now", "?"]))
+def test_ordinary_english_words_are_not_corrected(word: str, tail: str) -> None:
+    assert parse(f"{word}{tail}", WED, TAIPEI).suggestion is None
+
+
+COMMANDS = [
+    "swap",
+    "giveaway",
+    "take",
+    "leave",
+    "sick",
+    "accept",
+    "decline",
+    "approve",
+    "deny",
+    "cancel",
+    "mine",
+    "roster",
+    "staffing",
+    "pending",
+    "open",
+    "help",
+]
+
+
+def _typos(word: str) -> list[str]:
+    dropped = [word[:i] + word[i + 1 :] for i in range(1, len(word))]
+    swapped = [word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(1, len(word) - 1)]
+    doubled = [word[: i + 1] + word[i] + word[i + 1 :] for i in range(len(word))]
+    return [t for t in dropped + swapped + doubled if t != word and t not in _REAL_WORDS]
+
+
+@FAST
+@given(data=st.data(), command=st.sampled_from(COMMANDS))
+def test_a_typo_of_a_command_word_suggests_the_command(data: st.DataObject, command: str) -> None:
+    typo = data.draw(st.sampled_from(_typos(command)))
+    msg = parse(f"{typo} tomorrow", WED, TAIPEI)
+    if len(typo) >= 4 and msg.intent == "unknown":
+        assert msg.suggestion == command
+
+
+@pytest.mark.parametrize(
+    ("text", "suggestion"),
+    [
+        ("swpa fri with @bob", "swap"),
+        ("aprove 12", "approve"),
+        ("leve tomorrow", "leave"),
+        ("/aprove 12", "approve"),
+        ("rostr tomorrow", "roster"),
+        ("hlep", "help"),
+        ("make it quick", None),
+        ("mind the step", None),
+        ("sending it now", None),
+    ],
+)
+def test_typos(text: str, suggestion: str | None) -> None:
+    msg = parse(text, WED, TAIPEI)
+    assert (msg.intent, msg.suggestion) == ("unknown", suggestion)
+
+
+@FAST
+@given(
+    parts=st.lists(st.sampled_from(FRAGMENTS), min_size=1, max_size=4),
+    times=st.integers(200, 2000),
+)
+@pytest.mark.timeout(120)
+def test_repeated_fragments_are_read_in_one_pass(parts: list[str], times: int) -> None:
+    text = " ".join(parts * times)
+    assert_well_formed(parse(text, WED, TAIPEI), text)
 
 
 def test_feb_29_in_a_leap_year_is_a_date() -> None:

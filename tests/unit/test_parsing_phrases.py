@@ -28,6 +28,12 @@ FEB27 = datetime(2026, 2, 27, 10, 0, tzinfo=TAIPEI)
 LATE = datetime(2026, 11, 24, 17, 30, tzinfo=UTC)
 NEW_YEAR_UTC = datetime(2026, 12, 31, 16, 30, tzinfo=UTC)
 
+BAD = "parse.bad_date"
+WHICH = "parse.which_day"
+NO_SUCH_DAY = "parse.no_such_day"
+REVERSED = "parse.reversed_range"
+FAR = "parse.date_out_of_range"
+
 
 def case(
     case_id: str,
@@ -39,8 +45,9 @@ def case(
     *,
     now: datetime = WED,
     reason: str | None = None,
-    question: bool = False,
+    problem: str | None = None,
     is_range: bool = False,
+    suggestion: str | None = None,
 ) -> Any:
     expected = (
         intent,
@@ -48,8 +55,9 @@ def case(
         users,
         request_id,
         reason,
-        question,
+        problem,
         is_range,
+        suggestion,
     )
     return pytest.param(text, now, expected, id=case_id)
 
@@ -162,7 +170,7 @@ PHRASES = [
     case("blank", "   \n ", "help"),
     case("slash-shift-alone", "/shift", "help"),
     case("unknown-telegram-command", "/settings", "unknown"),
-    case("uppercase", "SWAP DEC 24 WITH @BOB", "swap", ("2026-12-24",), ("BOB",)),
+    case("uppercase", "SWAP DEC 24 WITH @BOB", "swap", ("2026-12-24",), ("bob",)),
     case(
         "full-width", "ｓｗａｐ　１２／２４　ｗｉｔｈ　＠ｂｏｂ", "swap", ("2026-12-24",), ("bob",)
     ),
@@ -202,7 +210,7 @@ PHRASES = [
         ("2026-12-24",),
         reason="a wedding",
     ),
-    case("free-who-is-off", "who is off tomorrow", "roster", ("2026-11-26",)),
+    case("free-who-is-off", "who is off tomorrow", "off", ("2026-11-26",)),
     case("free-how-do-i", "how do i swap", "help"),
     case("free-approve-my-leave", "please approve my leave on dec 24", "leave", ("2026-12-24",)),
     case("free-dont-accept", "i don't accept 12", "decline", request_id=12),
@@ -308,9 +316,9 @@ PHRASES = [
     case("date-this-friday", "roster this friday", "roster", ("2026-11-27",)),
     case("date-next-monday-passed", "roster next monday", "roster", ("2026-11-30",)),
     case("date-next-same-weekday", "roster next wednesday", "roster", ("2026-12-02",)),
-    case("date-next-friday-ambiguous", "roster next friday", "roster", question=True),
+    case("date-next-friday-ambiguous", "roster next friday", "roster", problem=WHICH),
     case("date-next-friday-on-friday", "roster next friday", "roster", ("2026-03-06",), now=FEB27),
-    case("date-next-sunday-ambiguous", "roster next sunday", "roster", now=FEB27, question=True),
+    case("date-next-sunday-ambiguous", "roster next sunday", "roster", now=FEB27, problem=WHICH),
     case("date-friday-next-week", "roster friday next week", "roster", ("2026-12-04",)),
     case("date-next-week-friday", "roster next week friday", "roster", ("2026-12-04",)),
     case("date-tomorrow-year-end", "sick tomorrow", "sick", ("2027-01-01",), now=NYE),
@@ -343,10 +351,10 @@ PHRASES = [
         is_range=True,
     ),
     case("date-slash-feb", "roster 2/28", "roster", ("2026-02-28",), now=FEB27),
-    case("date-feb-29-not-this-year", "roster Feb 29", "roster", now=FEB27, question=True),
-    case("date-feb-30", "roster Feb 30", "roster", question=True),
-    case("date-13-45", "roster 13/45", "roster", question=True),
-    case("date-iso-invalid", "roster 2026-02-30", "roster", question=True),
+    case("date-feb-29-not-this-year", "roster Feb 29", "roster", now=FEB27, problem=NO_SUCH_DAY),
+    case("date-feb-30", "roster Feb 30", "roster", problem=BAD),
+    case("date-13-45", "roster 13/45", "roster", problem=BAD),
+    case("date-iso-invalid", "roster 2026-02-30", "roster", problem=BAD),
     case("date-31st-skips-november", "roster the 31st", "roster", ("2026-12-31",)),
     case("date-3rd-next-month", "roster the 3rd", "roster", ("2026-12-03",)),
     case("date-25th-today", "roster on the 25th", "roster", ("2026-11-25",)),
@@ -370,7 +378,9 @@ PHRASES = [
         "date-reversed-explicit-range",
         "leave 2026-12-26 to 2026-12-24",
         "leave",
-        question=True,
+        ("2026-12-26", "2026-12-24"),
+        problem=REVERSED,
+        is_range=True,
     ),
     # --- Chinese ------------------------------------------------------------------------
     case("zh-swap-simplified", "我想和@bob换周五的班", "swap", ("2026-11-27",), ("bob",)),
@@ -436,7 +446,7 @@ PHRASES = [
     case("zh-this-week", "這週五請假", "leave", ("2026-11-27",)),
     case("zh-this-week-simplified", "这周五请假", "leave", ("2026-11-27",)),
     case("zh-ben-zhou", "本週五請假", "leave", ("2026-11-27",)),
-    case("zh-this-week-passed", "這週一請假", "leave", question=True),
+    case("zh-this-week-passed", "這週一請假", "leave", problem="parse.past_week"),
     case("zh-hao", "12月24號請假", "leave", ("2026-12-24",)),
     case("zh-hao-simplified", "12月24号请假", "leave", ("2026-12-24",)),
     case("zh-bare-day-next-month", "24日請假", "leave", ("2026-12-24",)),
@@ -459,7 +469,7 @@ PHRASES = [
     ),
     case("zh-next-week-over-year-end", "下週一請假", "leave", ("2027-01-04",), now=DEC30),
     case("zh-friday-over-year-end", "週五請假", "leave", ("2027-01-01",), now=DEC30),
-    case("zh-invalid-date", "2月30日請假", "leave", question=True),
+    case("zh-invalid-date", "2月30日請假", "leave", problem=BAD),
     case("zh-take-by-date", "我可以接12月24日的班", "take", ("2026-12-24",)),
     case("zh-cover-friday", "誰可以幫我上週五的班", "giveaway", ("2026-11-27",)),
     case(
@@ -475,7 +485,7 @@ PHRASES = [
     case("zh-deny-butongyi", "不同意 7", "deny", request_id=7),
     case("zh-swap-tiaoban", "我下週三想跟@bob調班", "swap", ("2026-12-02",), ("bob",)),
     case("zh-swap-mention-first", "@amy 可以跟我換後天的班嗎", "swap", ("2026-11-27",), ("amy",)),
-    case("zh-roster-who-on-leave", "明天有誰請假", "roster", ("2026-11-26",)),
+    case("zh-off-who-on-leave", "明天有誰請假", "off", ("2026-11-26",)),
     case("zh-pending-for-me", "有什麼要我批的嗎", "pending"),
     case("zh-staffing-next-week", "下週人力夠不夠", "staffing"),
     case("zh-help-how-swap", "怎麼換班", "help"),
@@ -504,6 +514,119 @@ PHRASES = [
         ("2026-12-24",),
         reason="家裡有事",
     ),
+    # --- open shifts and who is off -----------------------------------------------------
+    case("open", "open", "open"),
+    case("open-shifts", "open shifts", "open"),
+    case("open-slash", "/open", "open"),
+    case("open-what-can-i-take", "what can I take", "open"),
+    case("open-available", "any available shifts?", "open"),
+    case("open-requests-are-pending", "open requests", "pending"),
+    case("zh-open-which", "有哪些班可以接", "open"),
+    case("zh-open-what", "有什麼班可以接", "open"),
+    case("zh-open-takeable", "可以接的班", "open"),
+    case("zh-open-simplified", "有什么班可以接", "open"),
+    case("off", "off", "off"),
+    case("off-tomorrow", "off tomorrow", "off", ("2026-11-26",)),
+    case("off-slash", "/off 12/24", "off", ("2026-12-24",)),
+    case("off-whos-off", "who's off on friday?", "off", ("2026-11-27",)),
+    case("off-on-leave", "who is on leave tomorrow", "off", ("2026-11-26",)),
+    case(
+        "off-work-is-leave",
+        "off work tomorrow, family matters",
+        "leave",
+        ("2026-11-26",),
+        reason="family matters",
+    ),
+    case("zh-off-who", "誰請假", "off"),
+    case("zh-off-tomorrow", "明天誰請假", "off", ("2026-11-26",)),
+    case("zh-off-simplified", "谁请假", "off"),
+    case("zh-off-rest", "週五誰休假", "off", ("2026-11-27",)),
+    # --- a lead asking for cover is a staffing question ----------------------------------
+    case("lead-who-can-cover", "who can cover 12/8?", "staffing", ("2026-12-08",)),
+    case("lead-who-can-cover-friday", "hey, who can cover friday", "staffing", ("2026-11-27",)),
+    case(
+        "agent-who-can-cover-mine", "who can cover my shift on 12/8?", "giveaway", ("2026-12-08",)
+    ),
+    # --- pending, give-away to someone (Chinese) -----------------------------------------
+    case("zh-pending-daihezhun", "待核准", "pending"),
+    case("zh-pending-daishen", "待審", "pending"),
+    case("zh-pending-simplified", "待审核", "pending"),
+    case("zh-pending-which", "有哪些待核准的申請", "pending"),
+    case("zh-giveaway-ba-gei", "我想把週六的班給@ling", "giveaway", ("2026-11-28",), ("ling",)),
+    case("zh-giveaway-rang-gei", "週六的班讓給@ling", "giveaway", ("2026-11-28",), ("ling",)),
+    case("zh-giveaway-simplified", "周六的班让给@ling", "giveaway", ("2026-11-28",), ("ling",)),
+    # --- typos of a command word ---------------------------------------------------------
+    case(
+        "typo-swap", "swpa fri with @bob", "unknown", ("2026-11-27",), ("bob",), suggestion="swap"
+    ),
+    case("typo-approve", "aprove 12", "unknown", suggestion="approve"),
+    case("typo-leave", "leve tomorrow", "unknown", ("2026-11-26",), suggestion="leave"),
+    case("typo-slash", "/swpa fri", "unknown", ("2026-11-27",), suggestion="swap"),
+    case("typo-staffing", "stafing tomorrow", "unknown", ("2026-11-26",), suggestion="staffing"),
+    case("typo-pending", "pendng", "unknown", suggestion="pending"),
+    case("typo-after-filler", "please cancle 12", "unknown", suggestion="cancel"),
+    case("not-a-typo", "make it quick", "unknown"),
+    case("not-a-typo-short", "tak", "unknown"),
+    # --- ranges written backwards, ranges over a month or year end -----------------------
+    case(
+        "range-reversed",
+        "leave Dec 20 to Dec 18",
+        "leave",
+        ("2026-12-20", "2026-12-18"),
+        problem=REVERSED,
+        is_range=True,
+    ),
+    case(
+        "range-reversed-days",
+        "leave Dec 20-18",
+        "leave",
+        ("2026-12-20", "2026-12-18"),
+        problem=REVERSED,
+        is_range=True,
+    ),
+    case(
+        "range-reversed-partial-start",
+        "leave 20 to 18 Dec",
+        "leave",
+        ("2026-12-20", "2026-12-18"),
+        problem=REVERSED,
+        is_range=True,
+    ),
+    case(
+        "zh-range-reversed",
+        "12月20日到12月18日請假",
+        "leave",
+        ("2026-12-20", "2026-12-18"),
+        problem=REVERSED,
+        is_range=True,
+    ),
+    case(
+        "range-over-new-year",
+        "leave Dec 30 to Jan 2",
+        "leave",
+        ("2026-12-30", "2027-01-02"),
+        is_range=True,
+    ),
+    case(
+        "range-month-wrap", "leave Dec 30-2", "leave", ("2026-12-30", "2027-01-02"), is_range=True
+    ),
+    case(
+        "range-partial-start-wrap",
+        "leave 30 to 2 Jan",
+        "leave",
+        ("2026-12-30", "2027-01-02"),
+        is_range=True,
+    ),
+    # --- calendar edges ------------------------------------------------------------------
+    case("edge-year-9999", "leave 9999-12-31", "leave", problem=FAR),
+    case("edge-month-99", "staffing 99/99/9999", "staffing", problem=BAD),
+    case("edge-year-1", "0001-01-01", "unknown", problem=FAR),
+    case("edge-range-9999", "leave 9999-12-30 to 9999-12-31", "leave", problem=FAR),
+    case("edge-five-years-away", "leave Dec 24 2031", "leave", problem=FAR),
+    case("edge-within-two-years", "leave Dec 24 2027", "leave", ("2027-12-24",)),
+    # --- mentions are case-insensitive ids; Slack ids stay as written --------------------
+    case("mention-capitalised", "swap fri with @Amy", "swap", ("2026-11-27",), ("amy",)),
+    case("mention-slack-id-kept", "swap fri with <@U0ABC9>", "swap", ("2026-11-27",), ("U0ABC9",)),
 ]
 
 
@@ -516,8 +639,9 @@ def test_phrase(text: str, now: datetime, expected: tuple[object, ...]) -> None:
         got.users,
         got.request_id,
         got.reason,
-        got.question is not None,
+        got.problem.key if got.problem else None,
         got.is_range,
+        got.suggestion,
     ) == expected
 
 
