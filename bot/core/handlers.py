@@ -606,9 +606,9 @@ def handle_off(core: ChatCore, turn: Turn) -> Reply:
             state = w("off.uncovered")
         else:
             state = w("off.no_shift")
-        lines.append(
-            f"  {person.name} (@{person.agent_id}) — {w('off.' + why.split('_')[0])}, {state}"
-        )
+        reason = w("off." + why.split("_")[0])
+        line = w("off.line", name=person.name, id=person.agent_id, why=reason, state=state)
+        lines.append("  " + line)
     return Reply("\n".join(lines))
 
 
