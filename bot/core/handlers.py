@@ -607,7 +607,7 @@ def handle_off(core: ChatCore, turn: Turn) -> Reply:
         else:
             state = w("off.no_shift")
         reason = w("off." + why.split("_")[0])
-        line = w("off.line", name=person.name, id=person.agent_id, why=reason, state=state)
+        line = w("off.line", name=person.name, id=person.agent_id, why=reason, covered=state)
         lines.append("  " + line)
     return Reply("\n".join(lines))
 
