@@ -119,7 +119,7 @@ class TestBot:
             by_request.setdefault(b.action.request_id, []).append(b.action.kind)
         for rid, kinds in by_request.items():
             edit = self.core.posted(
-                self.transport, to, rid, kinds, {"number": posted.number}, lang, self.now
+                self.team, self.transport, to, rid, kinds, {"number": posted.number}, lang, self.now
             )
             if edit is not None:
                 self._apply([edit])

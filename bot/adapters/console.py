@@ -85,6 +85,7 @@ class Console:
                 continue
             self.posted += 1
             edit = self.core.posted(
+                self.team,
                 "console",
                 recipient,
                 request_id,

@@ -193,6 +193,7 @@ class ChatCore:
 
     def posted(
         self,
+        team: str,
         transport: str,
         recipient: str,
         request_id: int,
@@ -226,7 +227,7 @@ class ChatCore:
         if view is None:
             return None
         ref_view, request = view
-        return _edit_for(ref_view, request)
+        return _edit_for(ref_view, request, team)
 
     def drain(self, team: str | None = None, now: datetime | None = None) -> list[Outgoing | Edit]:
         """Claim and word what waits in the outbox (expiries, import cancellations).
@@ -244,7 +245,7 @@ class ChatCore:
         out: list[Outgoing | Edit] = []
         for item in items:
             if item.ref is not None:
-                out.append(_edit_for(item.ref, item.request))
+                out.append(_edit_for(item.ref, item.request, item.team))
                 continue
             w = words(item.lang, item.skill_names)
             rw = RequestWords(w)
@@ -256,6 +257,7 @@ class ChatCore:
                     kind=item.kind,
                     request_id=item.request.id,
                     lang=w.lang,
+                    team=item.team,
                 )
             )
         return out
@@ -264,6 +266,16 @@ class ChatCore:
         """Expire every pending request that is due (the scheduler calls this)."""
         with self.uow() as uow:
             return svc.sweep(uow, now or self.clock())
+
+    def contact(self, team: str, agent_id: str) -> directory.Member | None:
+        """How to reach a person: their transport ids (and language), for adapters."""
+        with self.read() as uow:
+            return directory.member(uow, team, agent_id)
+
+    def team(self, team: str) -> directory.TeamInfo | None:
+        """The team's zone, language, skill names and channels, for adapters."""
+        with self.read() as uow:
+            return directory.team_info(uow, team)
 
     def identify(self, transport: str, user_id: str) -> directory.Member | None:
         """The person a transport user is (``slack_user_id`` / ``telegram_user_id``)."""
@@ -286,11 +298,11 @@ def _clip(text: str, w: Words) -> str:
     return clip_lines(text.split("\n"), w)
 
 
-def _edit_for(ref: RefView, request: RequestView) -> Edit:
+def _edit_for(ref: RefView, request: RequestView, team: str | None = None) -> Edit:
     w = words(ref.lang)
     rw = RequestWords(w)
     text = f"{rw.describe(request)}\n{settled_line(request, w)}"
-    return Edit(ref.transport, ref.recipient, ref.ref, text, request.id, w.lang)
+    return Edit(ref.transport, ref.recipient, ref.ref, text, request.id, w.lang, team)
 
 
 # ------------------------------------------------------------------------------- wording
@@ -330,7 +342,7 @@ def notice_text(n: Notice, w: Words) -> str:
     return "\n".join(parts)
 
 
-def notices_of(outcome: Outcome) -> tuple[Outgoing, ...]:
+def notices_of(outcome: Outcome, team: str) -> tuple[Outgoing, ...]:
     """Each notice in its recipient's language (the team channel: the team's language)."""
     out = []
     for n in outcome.notices:
@@ -345,20 +357,21 @@ def notices_of(outcome: Outcome) -> tuple[Outgoing, ...]:
                 request_id=n.request.id,
                 lang=w.lang,
                 channel=n.channel,
+                team=team,
             )
         )
     return tuple(out)
 
 
-def edits_of(outcome: Outcome) -> tuple[Edit, ...]:
-    return tuple(_edit_for(ref, outcome.request) for ref in outcome.retired)
+def edits_of(outcome: Outcome, team: str) -> tuple[Edit, ...]:
+    return tuple(_edit_for(ref, outcome.request, team) for ref in outcome.retired)
 
 
 def _outcome_reply(outcome: Outcome, lines: list[str], turn: Turn) -> Reply:
     return Reply(
         "\n".join(lines),
-        notices=notices_of(outcome),
-        edits=edits_of(outcome),
+        notices=notices_of(outcome, turn.msg.team),
+        edits=edits_of(outcome, turn.msg.team),
         request_id=outcome.request.id,
         lang=turn.lang,
     )

@@ -111,6 +111,7 @@ class Outgoing:
     request_id: int | None = None
     lang: str = "en"
     channel: bool = False
+    team: str | None = None
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,7 @@ class Edit:
     text: str
     request_id: int
     lang: str = "en"
+    team: str | None = None
 
 
 @dataclass(frozen=True)

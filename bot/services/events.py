@@ -72,6 +72,7 @@ class Delivery:
     kind: str
     request: RequestView
     lang: str
+    team: str
     skill_names: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     payload: Mapping[str, Any] = field(default_factory=dict)
     ref: RefView | None = None
@@ -132,6 +133,7 @@ def drain(uow: UnitOfWork, team: str | None, now: datetime) -> list[Delivery]:
                 kind=row.kind,
                 request=view,
                 lang=normalise(lang),
+                team=scope.team.name,
                 skill_names=scope.team.skill_names or {},
                 payload={k: v for k, v in row.payload.items() if k != "ref_id"},
                 ref=ref,
