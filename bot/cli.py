@@ -68,6 +68,8 @@ class CliError(Exception):
 # ------------------------------------------------------------------------ argument types
 
 _DATE_SHAPE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
+_FIRST_DAY, _LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
+"""Dates the commands take: far enough from the calendar's ends for a week either side."""
 
 
 def _iso_date(text: str) -> date:
@@ -87,6 +89,10 @@ def _iso_date(text: str) -> date:
     if not 1 <= day <= days:
         raise argparse.ArgumentTypeError(
             f"{shown} is not a valid date ({calendar.month_name[month]} has {days} days in {year})"
+        )
+    if not _FIRST_DAY <= date(year, month, day) <= _LAST_DAY:
+        raise argparse.ArgumentTypeError(
+            f"{shown} is out of range: use a date from {_FIRST_DAY} to {_LAST_DAY}"
         )
     return date(year, month, day)
 

@@ -198,7 +198,7 @@ def staffing_team_day(engine: Engine, team: str, day: date, *, as_json: bool) ->
         with UnitOfWork(engine) as uow:
             sd = roster.staffing_day(uow, team, day)
     except OverflowError:
-        raise BadRequest(f"{day} is too close to the end of the calendar") from None
+        raise BadRequest(f"{day} is too close to the edge of the calendar") from None
     if not sd.rows:
         raise BadRequest(
             f"no demand for {long_day(day)}: {team} has no call volume (history or forecast) "

@@ -336,6 +336,9 @@ def test_figures_at_the_edges_of_their_ranges_are_accepted(
         ("12/24/2026", "'12/24/2026' is not a date in YYYY-MM-DD form"),
         ("2026-1a-01", "'2026-1a-01' is not a date in YYYY-MM-DD form"),
         ("tomorrow", "'tomorrow' is not a date in YYYY-MM-DD form"),
+        ("0001-01-01", "0001-01-01 is out of range: use a date from 1900-01-01 to 9998-12-31"),
+        ("9999-12-31", "9999-12-31 is out of range: use a date from 1900-01-01 to 9998-12-31"),
+        ("0000-01-01", "0000-01-01 is not a valid date (there is no year 0)"),
     ],
 )
 def test_a_date_that_does_not_exist_says_why(
