@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     )
     from storage.unit_of_work import UnitOfWork
 else:
+    # The import and export commands call these names; the storage layer (SQLAlchemy) is
+    # loaded when one of them runs, not when the command line starts.
 
     def _on_first_use(module: str, name: str) -> Callable[..., Any]:
         """``module.name``, imported when first called."""
@@ -309,14 +311,18 @@ def run_console(
 ) -> int:
     from bot.adapters.console import Console, run
     from bot.bootstrap import is_member, make_core
+    from bot.services import directory
     from storage.db import make_engine
+    from storage.unit_of_work import UnitOfWork
 
     engine = make_engine(url)
-    known = is_member(engine, team)
-    if not known(agent_id):
+    with UnitOfWork(engine) as uow:
+        found = directory.member(uow, team, agent_id)
+    if found is None:
         raise CliError(f"there is no agent {agent_id!r} in team {team!r}")
     core = make_core(engine, (lambda: now) if now is not None else None)
-    return run(Console(core.handle, team, agent_id, is_known=known), banner)
+    known = is_member(engine, team)
+    return run(Console(core.handle, team, found.agent_id, is_known=known), banner)
 
 
 def cmd_console(args: argparse.Namespace) -> int:

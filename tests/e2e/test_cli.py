@@ -37,7 +37,7 @@ def volume(*days: str, calls: float = 12.0) -> str:
 
 
 def shiftbot(
-    *args: str, cwd: Path, env: dict[str, str] | None = None
+    *args: str, cwd: Path, env: dict[str, str] | None = None, stdin: str = ""
 ) -> subprocess.CompletedProcess[str]:
     """Run the installed ``shiftbot`` entry point, as a user would."""
     base = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
@@ -45,6 +45,7 @@ def shiftbot(
         [*SHIFTBOT, *args],
         cwd=cwd,
         env={**base, **QUIET, **(env or {})},
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=120,
@@ -110,6 +111,13 @@ def test_a_command_does_not_create_a_database_it_cannot_find(
     assert code == 2
     assert f"there is no database at {missing}" in err and "init-db" in err
     assert not missing.exists()
+
+
+def test_the_console_takes_an_agent_id_in_any_case(team: str, tmp_path: Path) -> None:
+    argv = ["console", "--team", TEAM, "--as", "AMY", "--now", "2026-11-30T10:00+08:00"]
+    result = shiftbot(*argv, "--database-url", team, cwd=tmp_path, stdin="mine\n")
+    assert result.returncode == 0, result.stderr
+    assert "Tue 1 Dec" in result.stdout or "12/1" in result.stdout, result.stdout
 
 
 # -- output cut short by its reader ------------------------------------------------------
