@@ -1,35 +1,60 @@
 """The ``shiftbot`` command (CONTRACT §1).
 
 Exit codes: 0 success, 2 bad input (a message on stderr says what to fix), 1 any other
-failure. A user mistake never prints a traceback.
+failure. A user mistake never prints a traceback. Output cut short by its reader
+(``shiftbot staffing ... | head -1``) ends quietly with 0.
+
+The database layer and the numerics (SQLAlchemy, numpy, pandas, scipy) are imported by the
+commands that use them, so ``shiftbot parse`` and ``--help`` start without them.
 """
 
 from __future__ import annotations
 
 import argparse
+import calendar
+import importlib
 import json
 import logging
+import math
+import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Engine, inspect
-from sqlalchemy.exc import OperationalError
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
-from bot.config import load_settings
-from bot.services.errors import DomainError
-from storage.db import make_engine, normalise_url, upgrade
-from storage.importers import (
-    ImportFileError,
-    export_shifts,
-    import_agents,
-    import_shifts,
-    import_teams,
-    import_volume,
-)
-from storage.unit_of_work import UnitOfWork
+    from storage.importers import (
+        export_shifts,
+        import_agents,
+        import_shifts,
+        import_teams,
+        import_volume,
+    )
+    from storage.unit_of_work import UnitOfWork
+else:
+    # The import and export commands call these names; the storage layer (SQLAlchemy) is
+    # loaded when one of them runs, not when the command line starts.
+
+    def _on_first_use(module: str, name: str) -> Callable[..., Any]:
+        """``module.name``, imported when first called."""
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return getattr(importlib.import_module(module), name)(*args, **kwargs)
+
+        call.__name__ = name
+        return call
+
+    export_shifts = _on_first_use("storage.importers", "export_shifts")
+    import_agents = _on_first_use("storage.importers", "import_agents")
+    import_shifts = _on_first_use("storage.importers", "import_shifts")
+    import_teams = _on_first_use("storage.importers", "import_teams")
+    import_volume = _on_first_use("storage.importers", "import_volume")
+    UnitOfWork = _on_first_use("storage.unit_of_work", "UnitOfWork")
 
 log = logging.getLogger("shiftbot")
 
@@ -42,11 +67,73 @@ class CliError(Exception):
         self.code = code
 
 
+# ------------------------------------------------------------------------ argument types
+
+_DATE_SHAPE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
+_FIRST_DAY, _LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
+"""Dates the commands take: far enough from the calendar's ends for a week either side."""
+
+
 def _iso_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date in YYYY-MM-DD form") from None
+    """``YYYY-MM-DD``; a date of that shape that does not exist says why."""
+    m = _DATE_SHAPE.fullmatch(text.strip())
+    if m is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date in YYYY-MM-DD form")
+    year, month, day = (int(g) for g in m.groups())
+    shown = text.strip()
+    if year < 1:
+        raise argparse.ArgumentTypeError(f"{shown} is not a valid date (there is no year 0)")
+    if not 1 <= month <= 12:
+        raise argparse.ArgumentTypeError(
+            f"{shown} is not a valid date (there is no month {month}; months run 1 to 12)"
+        )
+    days = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        raise argparse.ArgumentTypeError(
+            f"{shown} is not a valid date ({calendar.month_name[month]} has {days} days in {year})"
+        )
+    if not _FIRST_DAY <= date(year, month, day) <= _LAST_DAY:
+        raise argparse.ArgumentTypeError(
+            f"{shown} is out of range: use a date from {_FIRST_DAY} to {_LAST_DAY}"
+        )
+    return date(year, month, day)
+
+
+def _number(
+    what: str,
+    low: float,
+    high: float,
+    *,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> Callable[[str], float]:
+    """An argparse type: a finite number in the given range, or an error naming the range."""
+    if low_open and high_open:
+        span = f"strictly between {low:g} and {high:g}"
+    elif low_open:
+        span = f"above {low:g} and at most {high:g}"
+    elif high_open:
+        span = f"from {low:g} up to (not including) {high:g}"
+    else:
+        span = f"from {low:g} to {high:g}"
+    rule = f"expected a number {span}"
+
+    def parse_number(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{rule}, got {text!r}") from None
+        too_low = value <= low if low_open else value < low
+        too_high = value >= high if high_open else value > high
+        if not math.isfinite(value) or too_low or too_high:
+            raise argparse.ArgumentTypeError(f"{rule}, got {text!r}")
+        return value
+
+    parse_number.__name__ = what
+    return parse_number
+
+
+# ------------------------------------------------------------------------------ helpers
 
 
 def _parse_now(text: str, tz: ZoneInfo | None = None) -> datetime:
@@ -63,11 +150,21 @@ def _parse_now(text: str, tz: ZoneInfo | None = None) -> datetime:
 
 
 def _database_url(args: argparse.Namespace) -> str:
+    from bot.config import load_settings
+    from storage.db import normalise_url
+
     return normalise_url(args.database_url or load_settings().database_url)
 
 
 def open_engine(args: argparse.Namespace, *, need_schema: bool = True) -> Engine:
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import OperationalError
+
+    from storage.db import make_engine
+
     url = _database_url(args)
+    if need_schema:
+        _require_sqlite_file(url)
     engine = make_engine(url)
     if need_schema:
         try:
@@ -81,10 +178,52 @@ def open_engine(args: argparse.Namespace, *, need_schema: bool = True) -> Engine
     return engine
 
 
+def _require_sqlite_file(url: str) -> None:
+    """A SQLite database file that is not there is named, not created empty."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise CliError(f"--database-url {url!r} is not a database URL: {exc}") from None
+    path = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not path or path == ":memory:":
+        return
+    if path.startswith("file:") or Path(path).exists():
+        return
+    raise CliError(
+        f"there is no database at {path}; create it with "
+        f"`shiftbot init-db --database-url {url}`, or name another with --database-url"
+    )
+
+
+def _team_engine(args: argparse.Namespace) -> Engine:
+    """The database for a command about ``args.team``; an unknown team lists the known ones."""
+    from storage import repository as repo
+    from storage.unit_of_work import UnitOfWork
+
+    engine = open_engine(args)
+    with UnitOfWork(engine) as uow:
+        names = sorted(t.name for t in repo.all_teams(uow.session))
+    if args.team not in names:
+        if not names:
+            raise CliError(
+                f"unknown team {args.team!r}; there are no teams yet: "
+                "import them with `shiftbot import teams FILE.toml`"
+            )
+        raise CliError(f"unknown team {args.team!r}; known teams: {', '.join(names)}")
+    return engine
+
+
 # ---------------------------------------------------------------------------- commands
 
 
 def cmd_init_db(args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import OperationalError
+
+    from storage.db import upgrade
+
     url = _database_url(args)
     try:
         upgrade(url)
@@ -194,7 +333,7 @@ def cmd_staffing(args: argparse.Namespace) -> int:
     if args.team or args.date:
         if not (args.team and args.date):
             raise CliError("a team's day needs both --team NAME and --date YYYY-MM-DD")
-        return staffing_team_day(open_engine(args), args.team, args.date, as_json=args.json)
+        return staffing_team_day(_team_engine(args), args.team, args.date, as_json=args.json)
     if args.calls is None or args.aht is None:
         raise CliError("give --calls N --aht SECONDS for one interval, or --team T --date D")
     return staffing_interval(args)
@@ -203,55 +342,66 @@ def cmd_staffing(args: argparse.Namespace) -> int:
 def cmd_forecast(args: argparse.Namespace) -> int:
     from bot.reports import forecast_report
 
-    return forecast_report(open_engine(args), args.team, args.date_from, args.date_to)
+    return forecast_report(_team_engine(args), args.team, args.date_from, args.date_to)
 
 
 def cmd_headcount(args: argparse.Namespace) -> int:
     from bot.reports import headcount_report
 
     return headcount_report(
-        open_engine(args), args.team, args.date_from, args.date_to, as_json=args.json
+        _team_engine(args), args.team, args.date_from, args.date_to, as_json=args.json
     )
 
 
 # ------------------------------------------------------------------------------ parser
 
 
-def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
+def _add_database_url(parser: argparse.ArgumentParser, default: object) -> None:
+    parser.add_argument(
         "--database-url",
-        help="SQLAlchemy URL (default: $DATABASE_URL, else sqlite:///./shiftbot.db)",
+        metavar="URL",
+        default=default,
+        help="SQLAlchemy database URL, before or after the command "
+        "(default: $DATABASE_URL, else sqlite:///./shiftbot.db)",
     )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    # --database-url is accepted before the command and after it. After it, it is unset
+    # unless given (argparse.SUPPRESS): a command's own default would otherwise overwrite
+    # the value given before the command.
+    common = argparse.ArgumentParser(add_help=False)
+    _add_database_url(common, argparse.SUPPRESS)
     parser = argparse.ArgumentParser(
-        prog="shiftbot",
-        description="Shift swaps, leave and staffing for contact-centre teams.",
-        parents=[common],
+        prog="shiftbot", description="Shift swaps, leave and staffing for contact-centre teams."
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_database_url(parser, None)
+    sub = parser.add_subparsers(
+        dest="command", metavar="COMMAND", help="what to do (shiftbot COMMAND --help for more)"
+    )
     sub.required = True
-    commands: dict[str, Callable[[argparse.Namespace], int]] = {}
 
     def add(
         name: str, func: Callable[[argparse.Namespace], int], help_text: str
     ) -> argparse.ArgumentParser:
         p = sub.add_parser(name, parents=[common], help=help_text, description=help_text)
-        p.set_defaults(func=func)
-        commands[name] = func
+        p.set_defaults(func=func, needs_settings=True)
         return p
 
     add("init-db", cmd_init_db, "create or upgrade the schema to the newest migration")
 
     p = add("import", cmd_import, "import teams (TOML), agents, shifts or volume (CSV)")
-    p.add_argument("kind", choices=["teams", "agents", "shifts", "volume"])
-    p.add_argument("file")
+    p.add_argument(
+        "kind", choices=["teams", "agents", "shifts", "volume"], help="what the file holds"
+    )
+    p.add_argument("file", help="the TOML or CSV file to import")
     p.add_argument("--team", help="team name (all kinds but teams)")
 
     p = add("export", cmd_export, "export the roster as shifts CSV to stdout")
-    p.add_argument("kind", choices=["shifts"])
-    p.add_argument("--team", required=True)
-    p.add_argument("--from", dest="date_from", type=_iso_date)
-    p.add_argument("--to", dest="date_to", type=_iso_date)
+    p.add_argument("kind", choices=["shifts"], help="what to export")
+    p.add_argument("--team", required=True, help="team name")
+    p.add_argument("--from", dest="date_from", type=_iso_date, help="first day, YYYY-MM-DD")
+    p.add_argument("--to", dest="date_to", type=_iso_date, help="last day, YYYY-MM-DD")
 
     p = add("demo", cmd_demo, "create a demo database (card-services hotline) and open the console")
     p.add_argument("--dir", default="shiftbot-demo", help="where to write the demo files")
@@ -263,77 +413,177 @@ def build_parser() -> argparse.ArgumentParser:
         cmd_staffing,
         "staffing for one interval, or required vs scheduled for a team's day",
     )
-    p.add_argument("--calls", type=float, help="calls offered in the interval")
-    p.add_argument("--aht", type=float, help="average handling time, seconds")
-    p.add_argument("--interval", type=float, default=1800, help="interval length, seconds (1800)")
-    p.add_argument("--sl", type=float, default=0.80, help="service-level target (0.80)")
-    p.add_argument("--target-time", type=float, default=20, help="answer within, seconds (20)")
-    p.add_argument("--max-occupancy", type=float, help="occupancy cap, e.g. 0.85")
-    p.add_argument("--shrinkage", type=float, default=0.0, help="paid time off the phones (0)")
-    p.add_argument("--patience", type=float, help="mean patience, seconds: use Erlang A")
-    p.add_argument("--team")
-    p.add_argument("--date", type=_iso_date)
-    p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--calls",
+        type=_number("--calls", 0, 100_000),
+        metavar="N",
+        help="calls offered in the interval (0 to 100000)",
+    )
+    p.add_argument(
+        "--aht",
+        type=_number("--aht", 0, 86_400, low_open=True),
+        metavar="SECONDS",
+        help="average handling time, seconds (up to 86400)",
+    )
+    p.add_argument(
+        "--interval",
+        type=_number("--interval", 60, 86_400),
+        default=1800.0,
+        metavar="SECONDS",
+        help="interval length, seconds (60 to 86400; default 1800)",
+    )
+    p.add_argument(
+        "--sl",
+        type=_number("--sl", 0, 1, low_open=True, high_open=True),
+        default=0.80,
+        metavar="FRACTION",
+        help="service-level target, between 0 and 1 (default 0.80)",
+    )
+    p.add_argument(
+        "--target-time",
+        type=_number("--target-time", 0, 86_400),
+        default=20.0,
+        metavar="SECONDS",
+        help="answer within this many seconds (default 20)",
+    )
+    p.add_argument(
+        "--max-occupancy",
+        type=_number("--max-occupancy", 0, 1, low_open=True),
+        metavar="FRACTION",
+        help="occupancy cap in (0, 1], e.g. 0.85 (default: none)",
+    )
+    p.add_argument(
+        "--shrinkage",
+        type=_number("--shrinkage", 0, 1, high_open=True),
+        default=0.0,
+        metavar="FRACTION",
+        help="share of paid time off the phones, in [0, 1) (default 0)",
+    )
+    p.add_argument(
+        "--patience",
+        type=_number("--patience", 0, 86_400, low_open=True),
+        metavar="SECONDS",
+        help="mean caller patience, seconds: use Erlang A (default: Erlang C)",
+    )
+    p.add_argument("--team", help="team name, with --date: the team's day")
+    p.add_argument("--date", type=_iso_date, help="the day (YYYY-MM-DD), with --team")
+    p.add_argument("--json", action="store_true", help="print JSON (floats at full precision)")
 
     p = add(
         "forecast",
         cmd_forecast,
         "forecast interval volume per skill from the history; store and print it",
     )
-    p.add_argument("--team", required=True)
-    p.add_argument("--from", dest="date_from", type=_iso_date, required=True)
-    p.add_argument("--to", dest="date_to", type=_iso_date, required=True)
+    p.add_argument("--team", required=True, help="team name")
+    p.add_argument(
+        "--from", dest="date_from", type=_iso_date, required=True, help="first day, YYYY-MM-DD"
+    )
+    p.add_argument(
+        "--to", dest="date_to", type=_iso_date, required=True, help="last day, YYYY-MM-DD"
+    )
 
     p = add(
         "headcount", cmd_headcount, "FTE needed per skill and week (定編) against the team's agents"
     )
-    p.add_argument("--team", required=True)
-    p.add_argument("--from", dest="date_from", type=_iso_date, required=True)
-    p.add_argument("--to", dest="date_to", type=_iso_date, required=True)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--team", required=True, help="team name")
+    p.add_argument(
+        "--from",
+        dest="date_from",
+        type=_iso_date,
+        required=True,
+        help="first day, YYYY-MM-DD (extended back to its Monday)",
+    )
+    p.add_argument(
+        "--to",
+        dest="date_to",
+        type=_iso_date,
+        required=True,
+        help="last day, YYYY-MM-DD (extended to its Sunday)",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON (floats at full precision)")
 
     p = add("parse", cmd_parse, "show what the bot understands from a chat message")
-    p.add_argument("text")
+    p.set_defaults(needs_settings=False)
+    p.add_argument("text", help="the chat message, quoted")
     p.add_argument("--now", help="ISO date-time to resolve relative dates from (default: now)")
-    p.add_argument("--tz", default="Asia/Taipei", help="IANA time zone (Asia/Taipei)")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--tz", default="Asia/Taipei", help="IANA time zone (default Asia/Taipei)")
+    p.add_argument("--json", action="store_true", help="print the CONTRACT §3 JSON")
 
     p = add("console", cmd_console, "chat with the bot in the terminal as an agent")
-    p.add_argument("--team", required=True)
-    p.add_argument("--as", dest="agent", required=True, metavar="AGENT_ID")
+    p.add_argument("--team", required=True, help="team name")
+    p.add_argument(
+        "--as", dest="agent", required=True, metavar="AGENT_ID", help="the agent you are"
+    )
     p.add_argument("--now", help="pretend it is this moment (ISO with offset), for rehearsals")
 
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    settings = load_settings()
+def _configure_logging(args: argparse.Namespace) -> None:
+    level_name = "WARNING"
+    if args.needs_settings:
+        from bot.config import load_settings
+
+        level_name = load_settings().log_level
     logging.basicConfig(
-        level=getattr(logging, settings.log_level, logging.INFO),
+        level=getattr(logging, level_name, logging.INFO),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    if settings.log_level != "DEBUG":
+    if level_name != "DEBUG":
         logging.getLogger("alembic").setLevel(logging.WARNING)
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
-        return int(args.func(args))
-    except ImportFileError as exc:
+
+
+def _failure(exc: Exception) -> int | None:
+    """The exit code for a failure a user can act on (its message printed), else None."""
+    if isinstance(exc, CliError):
+        print(f"shiftbot: {exc}", file=sys.stderr)
+        return exc.code
+    # Only modules that were loaded can have raised their errors.
+    importers = sys.modules.get("storage.importers")
+    if importers is not None and isinstance(exc, importers.ImportFileError):
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         print("nothing was imported", file=sys.stderr)
         return 2
-    except CliError as exc:
-        print(f"shiftbot: {exc}", file=sys.stderr)
-        return exc.code
-    except KeyboardInterrupt:
-        return 130
-    except DomainError as exc:
+    errors = sys.modules.get("bot.services.errors")
+    if errors is not None and isinstance(exc, errors.DomainError):
         print(f"shiftbot: {exc.message}", file=sys.stderr)
         return 2
-    except OperationalError as exc:
+    sa_exc = sys.modules.get("sqlalchemy.exc")
+    if sa_exc is not None and isinstance(exc, sa_exc.OperationalError):
         print(f"shiftbot: database error: {exc.orig}", file=sys.stderr)
         return 1
+    return None
+
+
+def _quiet_stdout() -> None:
+    """After the reader of stdout went away: send the rest of the output nowhere, so that
+    flushing it at exit cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    finally:
+        os.close(devnull)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _configure_logging(args)
+    try:
+        code = int(args.func(args))
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        _quiet_stdout()
+        return 0
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        handled = _failure(exc)
+        if handled is None:
+            raise
+        return handled
 
 
 if __name__ == "__main__":

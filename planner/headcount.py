@@ -9,6 +9,7 @@ leave and sickness — the shrinkage — so the paid hours needed are
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
 
 import pandas as pd
 
@@ -20,6 +21,25 @@ HEADCOUNT_COLUMNS: tuple[str, ...] = (
     "fte_available",
     "surplus",
 )
+
+
+def whole_weeks(first: date, last: date) -> tuple[date, date]:
+    """The ISO weeks (Monday to Sunday) that hold ``first`` … ``last``: their Monday and Sunday.
+
+    A week's FTE need is a week's hours against a week's contract, so headcount is reported
+    for whole weeks only: a range that starts on a Wednesday starts on that week's Monday.
+
+    Raises
+    ------
+    ValueError
+        If ``last`` is before ``first``, or the weeks run past the calendar (year 1 or 9999).
+    """
+    if last < first:
+        raise ValueError(f"{last} is before {first}")
+    try:
+        return first - timedelta(days=first.weekday()), last + timedelta(days=6 - last.weekday())
+    except OverflowError:
+        raise ValueError("the weeks run past the calendar") from None
 
 
 def fte_by_skill(

@@ -22,6 +22,7 @@ from planner.model import Demand, ServiceTarget, Shift
 
 __all__ = [
     "TABLE_COLUMNS",
+    "UNREACHABLE",
     "coverage",
     "interval_table",
     "positions_after_shrinkage",
@@ -51,6 +52,14 @@ _FLOAT_SLACK = 1e-9
 _OCCUPANCY_SLACK = 1e-12
 _MAX_AGENTS = 1 << 40
 
+UNREACHABLE = -1
+"""What :func:`required_agents` gives for an interval whose target no head count meets.
+
+That is an offered load that is not a finite number, or one that would need more than
+2**40 (about 1.1e12) agents on the phones. It is negative, so it can never be mistaken for
+a head count; test for it with ``required == UNREACHABLE``.
+"""
+
 
 def _flat(values: npt.ArrayLike, shape: tuple[int, ...]) -> FloatArray:
     return np.array(np.broadcast_to(np.asarray(values, dtype=np.float64), shape)).ravel()
@@ -65,10 +74,11 @@ def _smallest_passing(
     ``lower`` is known to fail and ``upper`` is a first guess. Failing guesses are pushed up
     (the distance to ``lower`` doubles each round), then every row is bisected together, so the
     number of predicate calls grows with the logarithm of the search width, not with the number
-    of rows.
+    of rows. A row that still fails above ``_MAX_AGENTS`` heads gets :data:`UNREACHABLE`.
     """
     lo = lower.copy()
     hi = upper.copy()
+    given_up = np.zeros(lo.size, dtype=np.bool_)
     rows = np.arange(lo.size)
     while rows.size:
         ok = passes(rows, hi[rows])
@@ -78,8 +88,11 @@ def _smallest_passing(
         width = hi[rows] - lo[rows]
         lo[rows] = hi[rows]
         hi[rows] = hi[rows] + 2 * width
-        if np.any(hi[rows] > _MAX_AGENTS):
-            raise ValueError("service level target cannot be met by any head count")
+        beyond = hi[rows] > _MAX_AGENTS
+        if np.any(beyond):
+            given_up[rows[beyond]] = True
+            hi[rows[beyond]] = lo[rows[beyond]] + 1
+            rows = rows[~beyond]
     rows = np.flatnonzero(hi - lo > 1)
     while rows.size:
         mid = (lo[rows] + hi[rows]) // 2
@@ -87,7 +100,7 @@ def _smallest_passing(
         hi[rows[ok]] = mid[ok]
         lo[rows[~ok]] = mid[~ok]
         rows = rows[hi[rows] - lo[rows] > 1]
-    return hi
+    return np.where(given_up, UNREACHABLE, hi)
 
 
 def required_agents(
@@ -120,6 +133,9 @@ def required_agents(
       goal is high. Service level counts abandoned calls as missed; occupancy is the
       carried load per agent :math:`A(1 - P_{ab})/n`. A patience of ``inf`` is Erlang C.
     * No traffic (:math:`A = 0`) needs 0 agents.
+    * An interval whose target no head count meets gets :data:`UNREACHABLE` (``-1``) instead
+      of a number, and the other intervals are solved as usual: a load that is not finite
+      (calls × AHT overflowing), or one needing more than :math:`2^{40}` agents.
 
     Both conditions are monotone in :math:`n`, so all intervals are solved together by a
     vectorised bracket-and-bisect search; the result is the exact minimum of the predicate as
@@ -148,7 +164,8 @@ def required_agents(
     Returns
     -------
     ndarray of int64
-        Agents on the phones per interval, in the broadcast shape of the inputs.
+        Agents on the phones per interval, in the broadcast shape of the inputs;
+        :data:`UNREACHABLE` where the target cannot be met.
 
     Raises
     ------
@@ -181,7 +198,11 @@ def required_agents(
             raise ValueError("patience_seconds must be positive")
 
     result = np.zeros(load.size, dtype=np.int64)
-    busy = np.flatnonzero(load > 0)
+    hopeless = ~np.isfinite(load) | (load >= _MAX_AGENTS)
+    if cap is not None:
+        hopeless |= load >= cap * _MAX_AGENTS
+    result[hopeless] = UNREACHABLE
+    busy = np.flatnonzero((load > 0) & ~hopeless)
     if busy.size == 0:
         return result.reshape(shape)
     a, h, g, t, p = load[busy], aht[busy], goal[busy], target[busy], patience[busy]
@@ -449,7 +470,9 @@ def interval_table(
     pandas.DataFrame
         Columns :data:`TABLE_COLUMNS`; rows sorted by ``interval_start`` (UTC) then ``skill``.
         Skills are those with demand plus any skill with scheduled agents in the period.
-        ``gap`` is ``scheduled - required`` (negative means short).
+        ``gap`` is ``scheduled - required`` (negative means short). An interval whose target
+        no head count meets has ``required`` :data:`UNREACHABLE` and ``gap`` ``-inf``; the
+        others are unaffected.
     """
     starts = list(demand.interval_starts)
     count = len(starts)
@@ -507,7 +530,7 @@ def interval_table(
             "aht_seconds": aht,
             "required": required.astype(np.int64),
             "scheduled": scheduled,
-            "gap": scheduled - required,
+            "gap": np.where(required == UNREACHABLE, -np.inf, scheduled - required),
             "service_level": np.where(calls > 0, level, 1.0),
             "asa_seconds": asa,
             "occupancy": occ,

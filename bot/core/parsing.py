@@ -313,23 +313,6 @@ _EN_WEEKDAYS = _numbered(
 )
 _ZH_WEEKDAYS = _numbered(("一 1", "二 2", "三 3", "四 4", "五 5", "六 6", "日 天 七 7"))
 _CN_DIGITS = _numbered(("〇 零", "一", "二 兩 两", "三", "四", "五", "六", "七", "八", "九"))
-_EN_WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_ZH_WEEKDAY_CHARS = "一二三四五六日"
-_EN_MONTH_ABBR = (
-    "Jan",
-    "Feb",
-    "Mar",
-    "Apr",
-    "May",
-    "Jun",
-    "Jul",
-    "Aug",
-    "Sep",
-    "Oct",
-    "Nov",
-    "Dec",
-)
-
 _MON = "(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + ")"
 _WD = "(?:" + "|".join(sorted(_EN_WEEKDAYS, key=len, reverse=True)) + ")"
 _CN = "[〇零一二兩两三四五六七八九十]{1,3}"

@@ -12,7 +12,7 @@ from bot.services.errors import BadRequest, UnknownTeam
 from bot.services.ports import UnitOfWork
 from planner.forecast import forecast_volume
 from planner.headcount import fte_by_skill, headcount
-from planner.staffing import required_agents
+from planner.staffing import UNREACHABLE, required_agents
 from storage import repository as repo
 from storage.localtime import LocalTimeError, to_utc
 from storage.tables import Team
@@ -106,6 +106,11 @@ def headcount_team(uow: UnitOfWork, team_name: str, first: date, last: date) -> 
                 team.target_seconds,
                 team.max_occupancy,
             )
+            if np.any(need == UNREACHABLE):
+                raise BadRequest(
+                    f"the {skill} volume on {day} is too large for any head count to meet "
+                    "the service level target"
+                )
             hours.append((week, skill, float(need.sum()) * interval_hours))
         day += timedelta(days=1)
     frame = pd.DataFrame(hours, columns=["week_start", "skill", "agent_hours"])
