@@ -136,6 +136,12 @@ def _number(
 # ------------------------------------------------------------------------------ helpers
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535)")
+    return int(text)
+
+
 def _parse_now(text: str, tz: ZoneInfo | None = None) -> datetime:
     """``--now``: an ISO date-time; without an offset it is read in ``tz`` (needed then)."""
     try:
@@ -327,6 +333,30 @@ def cmd_console(args: argparse.Namespace) -> int:
     return run_console(_database_url(args), args.team, args.agent, banner, now)
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    import asyncio
+    import dataclasses
+
+    from bot.config import load_settings
+    from bot.serve import ServeOptions, run
+
+    engine = open_engine(args)
+    engine.dispose()
+    settings = dataclasses.replace(load_settings(), database_url=_database_url(args))
+    options = ServeOptions(
+        host=args.host,
+        slack_http=args.slack_http,
+        slack_socket=args.slack_socket,
+        telegram_polling=args.telegram_polling,
+        telegram_webhook=args.telegram_webhook,
+        scheduler=args.scheduler,
+    )
+    try:
+        return asyncio.run(run(settings, options))
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+
+
 def cmd_staffing(args: argparse.Namespace) -> int:
     from bot.reports import staffing_interval, staffing_team_day
 
@@ -515,6 +545,25 @@ def build_parser() -> argparse.ArgumentParser:
         "--as", dest="agent", required=True, metavar="AGENT_ID", help="the agent you are"
     )
     p.add_argument("--now", help="pretend it is this moment (ISO with offset), for rehearsals")
+
+    p = add("serve", cmd_serve, "run the Slack and Telegram front-ends and the digest scheduler")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    p.add_argument(
+        "--slack-http", type=_port, metavar="PORT", help="serve Slack on POST /slack/events"
+    )
+    p.add_argument("--slack-socket", action="store_true", help="connect to Slack by Socket Mode")
+    p.add_argument(
+        "--telegram-polling", action="store_true", help="fetch Telegram updates by long polling"
+    )
+    p.add_argument(
+        "--telegram-webhook",
+        type=_port,
+        metavar="PORT",
+        help="serve Telegram on POST /telegram/webhook",
+    )
+    p.add_argument(
+        "--scheduler", action="store_true", help="send digests, reminders and alerts on time"
+    )
 
     return parser
 
