@@ -336,9 +336,12 @@ def notice_text(n: Notice, w: Words) -> str:
         parts += cover_lines(n.cover, w)
     if n.impact is not None:
         parts += impact_lines(n.impact, w)
-    if n.violations:
+    if any(v.rule == "staffing" for v in n.violations):
+        parts.append(w("notice.staffing_flag"))
+    others = [v for v in n.violations if v.rule != "staffing" or n.impact is None]
+    if others:
         parts.append(w("notice.warnings"))
-        parts += violation_lines(n.violations, w)
+        parts += violation_lines(others, w)
     return "\n".join(parts)
 
 
@@ -544,7 +547,7 @@ def handle_leave(core: ChatCore, turn: Turn) -> Reply:
         lines = [w("leave.approved", line=rw.describe(r, status=False))]
     else:
         lines = [w("leave.requested", line=rw.describe(r, status=False))]
-    if out.impact is not None:
+    if out.impact is not None and not out.warnings:
         lines += impact_lines(out.impact, w)
     for day in out.no_shift_days:
         lines.append(w("impact.no_shift_day", day=day))

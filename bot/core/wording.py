@@ -132,6 +132,7 @@ def impact_lines(impact: Any, w: Words) -> list[str]:
                 sl_after=d.sl_after,
                 n=len(d.changes),
                 short=d.short_after,
+                short_before=d.short_before,
                 at=worst.start if worst else None,
                 before=float(worst.before) if worst else 0.0,
                 after=float(worst.after) if worst else 0.0,

@@ -186,9 +186,9 @@ def test_chinese_leave_on_a_short_day_is_worded_in_chinese_for_the_lead_too(
     out = console(db_url, "dan", ["12月1日請假 看牙醫", "/as lin", "待核准", "核准1"])
     asked, pending, approved = out.split("\n\n")[0], out.split("\n\n")[2], out.split("\n\n")[3]
     assert "已送出 #1 請假：Dan Ho 12/1(週二)（看牙醫），接下來由組長決定。" in asked
-    assert "人力影響：" in asked and "12/1(週二) cards：服務水準" in asked
-    assert "組長會看到這項人力警示：" in asked
-    assert "等待你處理：" in pending and "服務水準" in pending
+    assert "組長會看到這項人力警示：" in asked and "• staffing：cards" in asked
+    assert "等待你處理：" in pending and "人力影響：" in pending
+    assert "12/1(週二) cards：服務水準" in pending
     assert "已核准 #1 請假" in approved and "已在人力警示下核准" in approved
 
 
