@@ -713,7 +713,11 @@ def handle_pending(core: ChatCore, turn: Turn) -> Reply:
     for p in items:
         text = rw.describe(p.request)
         if p.request.created_at is not None:
-            text += " " + w("pending.age", hours=_age_hours(p.request.created_at, turn.now))
+            hours = _age_hours(p.request.created_at, turn.now)
+            if hours < 1:
+                text += " " + w("pending.age_minutes", minutes=int(hours * 60))
+            else:
+                text += " " + w("pending.age", hours=hours)
         extra = impact_lines(p.impact, w) if p.impact is not None else []
         blocks.append(
             Block(
