@@ -7,7 +7,7 @@ unit of work, and words the result from the message catalog in the reader's lang
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
@@ -33,6 +33,7 @@ from bot.services.ports import UowFactory, busy_guard
 from bot.services.views import Notice, Outcome, RefView, RequestView
 
 Clock = Callable[[], datetime]
+SkillNames = Mapping[str, Mapping[str, str]]
 
 WRITE_INTENTS = (
     "swap",
@@ -227,7 +228,8 @@ class ChatCore:
         if view is None:
             return None
         ref_view, request = view
-        return _edit_for(ref_view, request, team)
+        info = self.team(team)
+        return _edit_for(ref_view, request, team, info.skill_names if info else None)
 
     def drain(self, team: str | None = None, now: datetime | None = None) -> list[Outgoing | Edit]:
         """Claim and word what waits in the outbox (expiries, import cancellations).
@@ -245,7 +247,7 @@ class ChatCore:
         out: list[Outgoing | Edit] = []
         for item in items:
             if item.ref is not None:
-                out.append(_edit_for(item.ref, item.request, item.team))
+                out.append(_edit_for(item.ref, item.request, item.team, item.skill_names))
                 continue
             w = words(item.lang, item.skill_names)
             rw = RequestWords(w)
@@ -298,8 +300,10 @@ def _clip(text: str, w: Words) -> str:
     return clip_lines(text.split("\n"), w)
 
 
-def _edit_for(ref: RefView, request: RequestView, team: str | None = None) -> Edit:
-    w = words(ref.lang)
+def _edit_for(
+    ref: RefView, request: RequestView, team: str | None = None, skills: SkillNames | None = None
+) -> Edit:
+    w = words(ref.lang, skills)
     rw = RequestWords(w)
     text = f"{rw.describe(request)}\n{settled_line(request, w)}"
     return Edit(ref.transport, ref.recipient, ref.ref, text, request.id, w.lang, team)
@@ -345,12 +349,12 @@ def notice_text(n: Notice, w: Words) -> str:
     return "\n".join(parts)
 
 
-def notices_of(outcome: Outcome, team: str) -> tuple[Outgoing, ...]:
+def notices_of(outcome: Outcome, team: str, skills: SkillNames) -> tuple[Outgoing, ...]:
     """Each notice in its recipient's language (the team channel: the team's language)."""
     out = []
     for n in outcome.notices:
         lang = n.team_lang if n.channel or n.to is None else n.to.lang
-        w = words(lang)
+        w = words(lang, skills)
         out.append(
             Outgoing(
                 to=None if n.to is None else n.to.agent_id,
@@ -366,15 +370,15 @@ def notices_of(outcome: Outcome, team: str) -> tuple[Outgoing, ...]:
     return tuple(out)
 
 
-def edits_of(outcome: Outcome, team: str) -> tuple[Edit, ...]:
-    return tuple(_edit_for(ref, outcome.request, team) for ref in outcome.retired)
+def edits_of(outcome: Outcome, team: str, skills: SkillNames) -> tuple[Edit, ...]:
+    return tuple(_edit_for(ref, outcome.request, team, skills) for ref in outcome.retired)
 
 
 def _outcome_reply(outcome: Outcome, lines: list[str], turn: Turn) -> Reply:
     return Reply(
         "\n".join(lines),
-        notices=notices_of(outcome, turn.msg.team),
-        edits=edits_of(outcome, turn.msg.team),
+        notices=notices_of(outcome, turn.msg.team, turn.w.skill_names),
+        edits=edits_of(outcome, turn.msg.team, turn.w.skill_names),
         request_id=outcome.request.id,
         lang=turn.lang,
     )

@@ -142,3 +142,15 @@ def test_an_approved_leave_opens_its_shift_for_cover_with_an_id(bot: TestBot) ->
         team = uow.session.exec(select(Team)).one()
         assert team.id is not None
         assert [r.kind for r in repo.requests_of_team(uow.session, team.id)] == ["leave", "cover"]
+
+
+def test_skills_are_shown_by_their_display_names_in_each_language(bot: TestBot) -> None:
+    with UnitOfWork(bot.engine) as uow:
+        names = {"cards": {"en": "Card services", "zh-Hant": "信用卡"}}
+        uow.session.execute(update(Team).values(skill_names=names))
+        uow.commit()
+    set_lang(bot.engine, "bob", "zh-Hans")
+    reply = bot.say("amy", "swap Dec 2 with @bob")
+    assert "Wed 2 Dec 09:00–18:00 Card services" in reply.text
+    to_bob = next(n for n in reply.notices if n.to == "bob")
+    assert "12/2(周三) 09:00–18:00 信用卡" in to_bob.text
