@@ -340,6 +340,7 @@ def notice_text(n: Notice, w: Words) -> str:
         parts += cover_lines(n.cover, w)
     if n.impact is not None:
         parts += impact_lines(n.impact, w)
+    parts += ["  " + w("impact.no_shift_day", day=d) for d in n.no_shift_days]
     if any(v.rule == "staffing" for v in n.violations):
         parts.append(w("notice.staffing_flag"))
     others = [v for v in n.violations if v.rule != "staffing" or n.impact is None]
@@ -651,7 +652,7 @@ def handle_open(core: ChatCore, turn: Turn) -> Reply:
 
 def _blocks_reply(head: str, blocks: list[Block], w: Words) -> Reply:
     shown, rest = _fit(head, blocks)
-    lines = [head, *[f"  {b.text}" for b in shown]]
+    lines = [head, *["  " + b.text.replace("\n", "\n  ") for b in shown]]
     if rest:
         lines.append("  " + w("more", n=rest))
     return Reply(
@@ -723,9 +724,10 @@ def handle_pending(core: ChatCore, turn: Turn) -> Reply:
             else:
                 text += " " + w("pending.age", hours=hours)
         extra = impact_lines(p.impact, w) if p.impact is not None else []
+        extra += [w("impact.no_shift_day", day=d) for d in p.no_shift_days]
         blocks.append(
             Block(
-                "\n    ".join([text, *[e.strip() for e in extra]]),
+                "\n".join([text, *("  " + e for e in extra)]),
                 buttons_for(p.actions, p.request.id, w),
                 p.request.id,
             )

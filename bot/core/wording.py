@@ -105,7 +105,8 @@ def cover_lines(cover: Sequence[CoverCandidate], w: Words) -> list[str]:
     lines = []
     for i, c in enumerate(cover, 1):
         reasons = [w("cover." + r.code, **dict(r.params)) for r in c.reasons]
-        lines.append(f"  {i}. @{c.agent_id} {c.name} — {', '.join(reasons)}")
+        joined = ("，" if w.zh else ", ").join(reasons)
+        lines.append(f"  {i}. @{c.agent_id} {c.name} — {joined}")
     return lines
 
 

@@ -1308,6 +1308,7 @@ def request_leave(
             exclude=[agent.id],
             violations=tuple(checked.staffing),
             impact=checked.impact,
+            no_shift_days=tuple(checked.no_shift_days),
         )
     uow.commit()
     return Outcome(
@@ -1448,6 +1449,7 @@ class Pending:
     request: RequestView
     actions: tuple[str, ...]
     impact: Impact | None = None
+    no_shift_days: tuple[date, ...] = ()
 
 
 def pending_for(uow: UnitOfWork, team: str, agent_id: str, now: datetime) -> list[Pending]:
@@ -1469,10 +1471,12 @@ def pending_for(uow: UnitOfWork, team: str, agent_id: str, now: datetime) -> lis
             party = agent.id in (req.requester_pk, req.counterpart_pk, req.taker_pk)
             if party and scope.leads(exclude=[agent.id]):
                 continue
-            impact = None
+            impact: Impact | None = None
+            idle: tuple[date, ...] = ()
             if len(out) < MAX_IMPACTS:
-                impact = _check(scope, req, now, by_lead=True, lock=False).impact
-            out.append(Pending(scope.view(req), ("approve", "deny"), impact))
+                checked = _check(scope, req, now, by_lead=True, lock=False)
+                impact, idle = checked.impact, tuple(checked.no_shift_days)
+            out.append(Pending(scope.view(req), ("approve", "deny"), impact, idle))
         elif lead and req.status == "open" and req.kind in ("sick", "cover"):
             out.append(Pending(scope.view(req), ("take",)))
     return out

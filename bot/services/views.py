@@ -83,6 +83,7 @@ class Notice:
     impact: Any = None
     channel: bool = False
     team_lang: str = "en"
+    no_shift_days: tuple[date, ...] = ()
 
 
 @dataclass(frozen=True)
