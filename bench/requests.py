@@ -513,27 +513,36 @@ def bench_services(engine: Engine, asks: Sequence[Ask]) -> None:
     print("    outcomes: " + ", ".join(f"{k} {v}" for k, v in outcomes.most_common()))
 
 
-def passing_pairs(team: Team, count: int, rng: random.Random) -> list[tuple[str, str, date]]:
-    """Disjoint (requester, counterpart, day) with the same shift type and skill that day."""
+def passing_pairs(team: Team, count: int, rng: random.Random) -> list[tuple[str, str, date, date]]:
+    """Disjoint (requester, counterpart, day, next day): the requester works a shift type on
+    ``day`` and is off the next day, the counterpart works the same type and skill the next
+    day and is off on ``day`` (two identical shifts on one day would be a pointless swap)."""
     agents = [p.agent_id for p in team.people if p.role == "agent"]
     days = _request_days(team)
-    used: set[tuple[str, date]] = set()
-    out: list[tuple[str, str, date]] = []
+    used: set[str] = set()
+    out: list[tuple[str, str, date, date]] = []
     for _ in range(count * 50):
         if len(out) >= count:
             break
         day = rng.choice(days)
-        groups: dict[tuple[str, str], list[str]] = {}
+        nxt = day + timedelta(days=1)
+        givers: dict[tuple[str, str], list[str]] = {}
+        takers: dict[tuple[str, str], list[str]] = {}
         for a in agents:
-            s = team.works(a, day)
-            if s is not None and (a, day) not in used:
-                groups.setdefault((s.kind, s.skill), []).append(a)
-        candidates = [g for g in groups.values() if len(g) >= 2]
-        if not candidates:
+            if a in used:
+                continue
+            today, tomorrow = team.works(a, day), team.works(a, nxt)
+            if today is not None and tomorrow is None:
+                givers.setdefault((today.kind, today.skill), []).append(a)
+            if tomorrow is not None and today is None:
+                takers.setdefault((tomorrow.kind, tomorrow.skill), []).append(a)
+        keys = sorted(set(givers) & set(takers))
+        if not keys:
             continue
-        a, b = rng.sample(rng.choice(candidates), 2)
-        used |= {(a, day), (b, day)}
-        out.append((a, b, day))
+        key = rng.choice(keys)
+        a, b = rng.choice(givers[key]), rng.choice(takers[key])
+        used |= {a, b}
+        out.append((a, b, day, nxt))
     return out
 
 
@@ -543,10 +552,10 @@ def bench_approvals(engine: Engine, team: Team, count: int, rng: random.Random) 
     created: list[tuple[int, str, str]] = []
     refused: Counter[str] = Counter()
     t0 = time.perf_counter()
-    for a, b, day in pairs:
+    for a, b, day, other_day in pairs:
         with UnitOfWork(engine) as uow:
             try:
-                outcome = svc.request_swap(uow, TEAM, a, b, day, None, NOW)
+                outcome = svc.request_swap(uow, TEAM, a, b, day, other_day, NOW)
                 created.append((outcome.request.id, a, b))
             except DomainError as exc:
                 refused["create: " + _refusal(exc)] += 1
