@@ -726,11 +726,10 @@ _RECURRENCE_MAX = 64
 _SCAN_STEPS = 8
 _AMPLIFICATION_MAX = 1e3
 _SERIES_MAX_LOAD = 64.0
-_SERIES_LOOSE = 7.0
+_SERIES_LOOSE = 5.0
 _SERIES_TIGHT = 30.0
 _SERIES_MAX_TERMS = 4096
 _SERIES_BLOCK_ROWS = 512
-_CHUNK_ROWS = 12_000
 _SERIES_BUFFERS = 8
 _BOUNDS_BUFFERS = 10
 _MAX_AGENTS = 1 << 40
@@ -929,21 +928,18 @@ def _required_agents(
         a_b, h_b, g_b, t_b = a[busy], h[busy], g[busy], t[busy]
         c_b = None if cap is None else cap[busy]
         p_b = None if patience is None else patience[busy]
-    if p_b is None:
-        result[busy] = _erlang_c_minimum(a_b, h_b, g_b, t_b, c_b)
-        return result.reshape(shape)
+    patient = np.ones(busy.size, dtype=np.bool_) if p_b is None else np.isinf(p_b)
     out = np.empty(busy.size, dtype=np.int64)
-    patient = np.isinf(p_b)
-    for rows, model in ((np.flatnonzero(patient), "C"), (np.flatnonzero(~patient), "A")):
-        if not rows.size:
-            continue
+    if np.all(patient):
+        out = _erlang_c_minimum(a_b, h_b, g_b, t_b, c_b)
+    elif np.any(patient):
+        rows = np.flatnonzero(patient)
         c_r = None if c_b is None else c_b[rows]
-        if model == "C":
-            out[rows] = _erlang_c_minimum(a_b[rows], h_b[rows], g_b[rows], t_b[rows], c_r)
-        else:
-            out[rows] = _erlang_a_minimum(
-                a_b[rows], h_b[rows], p_b[rows], g_b[rows], t_b[rows], c_r
-            )
+        out[rows] = _erlang_c_minimum(a_b[rows], h_b[rows], g_b[rows], t_b[rows], c_r)
+    if p_b is not None and not np.all(patient):
+        rows = np.flatnonzero(~patient)
+        c_r = None if c_b is None else c_b[rows]
+        out[rows] = _erlang_a_minimum(a_b[rows], h_b[rows], p_b[rows], g_b[rows], t_b[rows], c_r)
     result[busy] = out
     return result.reshape(shape)
 
@@ -1011,43 +1007,57 @@ def _scan(
     few steps, or whose backward recurrence has lost too much precision, are finished by
     :func:`_smallest_passing` with ``passes``.
     """
-    lo = lowest.copy()
-    hi = np.full(start.size, np.inf)
+    answer = np.empty(start.size)
     rows = np.arange(start.size)
-    n, inv_b = start, inverse_b
-    amplification = np.ones(start.size)
+    # One row per interval still searching: head count, 1/B there, error growth of the
+    # backward recurrence, largest head count known to fail, smallest known to pass.
+    state = np.stack((start, inverse_b, np.ones(start.size), lowest, np.full(start.size, np.inf)))
+    pending: list[tuple[IntArray, FloatArray]] = []
     steps = 0
     while True:
+        n, inv_b, amplification, lo, hi = state
         ok = test(rows, n, inv_b)
-        hi[rows] = np.where(ok, n, hi[rows])
-        lo[rows] = np.where(ok, lo[rows], n)
-        keep = np.flatnonzero(hi[rows] - lo[rows] > 1.0)
-        if keep.size < rows.size:
-            rows, ok = rows.take(keep), ok.take(keep)
-            n, inv_b, amplification = (v.take(keep) for v in (n, inv_b, amplification))
-        if not rows.size or steps == _SCAN_STEPS:
+        np.copyto(hi, n, where=ok)
+        np.copyto(lo, n, where=~ok)
+        done = hi - lo <= 1.0
+        if done.any():
+            answer[rows[done]] = hi[done]
+            keep = np.flatnonzero(~done)
+            rows, ok, state = rows.take(keep), ok.take(keep), state.take(keep, axis=1)
+            n, inv_b, amplification, lo, hi = state
+        if not rows.size:
+            break
+        if steps == _SCAN_STEPS:
+            pending.append((rows, state[3:]))
             break
         steps += 1
         a = load.take(rows)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            amplification = np.where(ok, amplification * inv_b / (inv_b - 1.0), amplification)
-            inv_b = np.where(ok, (inv_b - 1.0) * a / n, 1.0 + inv_b * (n + 1.0) / a)
-        n = n + np.where(ok, -1.0, 1.0)
+            np.copyto(amplification, amplification * inv_b / (inv_b - 1.0), where=ok)
+            stepped = np.where(ok, (inv_b - 1.0) * a / n, 1.0 + inv_b * (n + 1.0) / a)
+        inv_b[:] = stepped
+        n += np.where(ok, -1.0, 1.0)
         if ok.any():
             trusted = ~ok | (
                 np.isfinite(inv_b) & (inv_b >= 1.0) & (amplification <= _AMPLIFICATION_MAX)
             )
             if not trusted.all():
+                pending.append((rows[~trusted], state[3:, ~trusted]))
                 keep = np.flatnonzero(trusted)
-                rows = rows.take(keep)
-                n, inv_b, amplification = (v.take(keep) for v in (n, inv_b, amplification))
-    pending = np.flatnonzero(hi - lo > 1.0)
-    if pending.size:
-        guess = np.where(np.isfinite(hi[pending]), hi[pending], lo[pending] + 1.0)
-        hi[pending] = _smallest_passing(
-            lo[pending], guess, lambda r, heads: passes(pending[r], heads)
-        )
-    return hi
+                rows, state = rows.take(keep), state.take(keep, axis=1)
+    for left, (lo, hi) in pending:
+        guess = np.where(np.isfinite(hi), hi, lo + 1.0)
+        answer[left] = _smallest_passing(lo, guess, _restricted(passes, left))
+    return answer
+
+
+def _restricted(passes: _Passes, rows: IntArray) -> _Passes:
+    """``passes`` for a subset: row ``r`` of the result is row ``rows[r]`` of ``passes``."""
+
+    def subset(r: IntArray, heads: FloatArray) -> BoolArray:
+        return passes(rows[r], heads)
+
+    return subset
 
 
 def _inverse_erlang_b(agents: FloatArray, load: FloatArray) -> FloatArray:
@@ -1194,32 +1204,6 @@ def _erlang_a_minimum(
     t: FloatArray,
     cap: FloatArray | None,
 ) -> IntArray:
-    """Erlang A required agents for intervals with traffic and finite patience (flat).
-
-    Works in chunks of at most :data:`_CHUNK_ROWS` intervals: arrays of a whole year (17,520
-    doubles, 140 kB) sit just above the C allocator's threshold for handing memory back to
-    the system, so each of the many temporaries would be faulted in afresh; below it the
-    same arithmetic runs about twice as fast.
-    """
-    chunks = -(-a.size // _CHUNK_ROWS)
-    if chunks <= 1:
-        return _erlang_a_chunk(a, h, p, g, t, cap)
-    answer = np.empty(a.size, dtype=np.int64)
-    for part in np.array_split(np.arange(a.size), chunks):
-        answer[part] = _erlang_a_chunk(
-            a[part], h[part], p[part], g[part], t[part], None if cap is None else cap[part]
-        )
-    return answer
-
-
-def _erlang_a_chunk(
-    a: FloatArray,
-    h: FloatArray,
-    p: FloatArray,
-    g: FloatArray,
-    t: FloatArray,
-    cap: FloatArray | None,
-) -> IntArray:
     zero = np.zeros_like(t)
 
     def passes(rows: IntArray, n: FloatArray) -> BoolArray:
@@ -1240,9 +1224,7 @@ def _erlang_a_chunk(
         return _erlang_a_scan(a, ratio, x, g, t / p, cap, lowest, guess, passes)
     answer = np.empty_like(a)
     slow = np.flatnonzero(~fast)
-    answer[slow] = _smallest_passing(
-        lowest[slow], guess[slow], lambda r, heads: passes(slow[r], heads)
-    )
+    answer[slow] = _smallest_passing(lowest[slow], guess[slow], _restricted(passes, slow))
     quick = np.flatnonzero(fast)
     if quick.size:
         answer[quick] = _erlang_a_scan(
@@ -1254,7 +1236,7 @@ def _erlang_a_chunk(
             None if cap is None else cap[quick],
             lowest[quick],
             guess[quick],
-            lambda r, heads: passes(quick[r], heads),
+            _restricted(passes, quick),
         )
     return answer.astype(np.int64)
 
@@ -1273,12 +1255,12 @@ def _erlang_a_scan(
     """:func:`_scan` with the Erlang A shortcut test (series bounds, then ``passes``).
 
     The intervals are sorted once by the length of their series (taken one agent below the
-    guess, plus a margin, so it serves every step) and scanned in that order, so each test
+    guess, where most tests happen) and scanned in that order, so each test
     sums its series over contiguous tails without sorting again, in one preallocated
     workspace.
     """
     y = x * np.exp(-theta_t)
-    terms = _series_terms(np.maximum(guess - 1.0, 0.0) * ratio + 2.0, x, _SERIES_LOOSE) + 1
+    terms = _series_terms(np.maximum(guess - 1.0, 0.0) * ratio + 2.0, x, _SERIES_LOOSE)
     order = np.argsort(terms, kind="stable")
     a, ratio, x, y, g, theta_t, lowest, guess = (
         v.take(order) for v in (a, ratio, x, y, g, theta_t, lowest, guess)
@@ -1337,7 +1319,7 @@ def _erlang_a_scan(
         return ok
 
     inverse_b = _inverse_erlang_b(guess, a)
-    found = _scan(guess, inverse_b, a, lowest, test, lambda r, heads: passes(order[r], heads))
+    found = _scan(guess, inverse_b, a, lowest, test, _restricted(passes, order))
     answer = np.empty(found.size, dtype=np.int64)
     answer[order] = found
     return answer
