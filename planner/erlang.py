@@ -25,6 +25,14 @@ used as :math:`p` and as :math:`1 - p` are carried as log-odds and split with
 :func:`scipy.special.expit`, so both keep full relative precision. The functions stay finite
 from 0.1 Erlang to many thousands of Erlangs (e.g. 5,000 Erlangs with 6,000 agents).
 
+Required agents
+---------------
+:func:`erlang_c_required_agents` and :func:`erlang_a_required_agents` find the fewest agents
+that meet a target for a whole array of intervals. They start from the square-root staffing
+estimate and step one agent at a time with cheap recurrences and series (no special
+function), leaving every close call to the functions above, so the answer is the exact
+minimum of what those functions compute.
+
 References
 ----------
 .. [1] A. K. Erlang, "Solution of some problems in the theory of probabilities of
@@ -766,7 +774,7 @@ def erlang_c_required_agents(
     where :math:`\beta` solves
     :math:`\alpha(\beta)\, e^{-\beta z} = 1 - \text{service\_level}`,
     :math:`\alpha(\beta) = [1 + \beta\,\Phi(\beta)/\varphi(\beta)]^{-1}`,
-    :math:`z = \sqrt{A}\, t / \text{AHT}` (read off a table built once per service level).
+    :math:`z = \sqrt{A}\, t / \text{AHT}` (read off a table built for each service level).
     The estimate is usually the answer or one below it, so most intervals take two
     evaluations. From :math:`n_0` the search steps one agent at a time, carrying
     :math:`1/B(n, A)` with the Erlang B recurrence [2]_
@@ -837,10 +845,11 @@ def erlang_a_required_agents(
     Search
     ------
     Every :math:`n` with :math:`n < \text{service\_level}\cdot A` fails, because at most
-    :math:`n/A` of the calls can be answered. The search starts next to the Erlang C answer
-    :math:`n_C` (at :math:`n_C - 1`, usually the answer or one off) and steps one agent at a
-    time, carrying :math:`1/B(n, A)` with the Erlang B recurrence as in
-    :func:`erlang_c_required_agents` (backwards when stepping down). With
+    :math:`n/A` of the calls can be answered. The search starts in the neighbourhood of the
+    Erlang C answer, one agent below its square-root staffing estimate
+    (:func:`erlang_c_required_agents`; with patient-enough callers that is the answer or one
+    off), not from 0, and steps one agent at a time, carrying :math:`1/B(n, A)` with the
+    Erlang B recurrence (backwards when stepping down). With
     :math:`a = n\mu/\theta`, :math:`x = \lambda/\theta`, :math:`u = e^{-\theta t}`,
     :math:`y = xu`, :math:`R = 1/B(n, A) - 1`, :math:`S_2 = M(1, a + 2, x)` and
     :math:`T = M(1, a + 2, y)` (see :func:`erlang_a_metrics`), the service level and the
@@ -854,12 +863,12 @@ def erlang_a_required_agents(
                   \frac{R + \frac{a}{a+1} S_2}{R + 1 + \frac{x}{a+1} S_2}\right).
 
     For :math:`x \le 64` the two Kummer series are summed directly (positive terms
-    :math:`t_{j+1} = t_j\, x / (a + 2 + j)`, cut where they fall below :math:`e^{-28}` and
-    the rest bounded by a geometric series), which gives bounds on :math:`SL`; a test whose
-    bounds come within :math:`10^{-9}` of the target, larger loads, and intervals not
-    settled within a few steps are decided by :func:`erlang_a_service_level` and
-    :func:`erlang_a_occupancy` (bracket and bisection between the bound above and the
-    Erlang C answer).
+    :math:`t_{j+1} = t_j\, x / (a + 2 + j)`, cut where they fall to about :math:`e^{-5}`,
+    the rest bounded by a geometric series), which gives rigorous bounds on :math:`SL` and
+    the occupancy; a test those bounds cannot settle is summed again to :math:`e^{-30}`, and
+    one that still comes within :math:`10^{-9}` of the target, larger loads, and intervals
+    not settled within a few steps are decided by :func:`erlang_a_service_level` and
+    :func:`erlang_a_occupancy` (bracket and bisection upwards of the bound above).
 
     Parameters
     ----------
