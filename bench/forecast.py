@@ -2,7 +2,9 @@
 
 Writes the demo files for a fixed ``--today`` into a temporary directory, holds out the last
 two weeks of the eight-week call history, forecasts them from the first six weeks and prints
-the weighted absolute percentage error (WAPE) of the calls per skill and overall.
+the weighted absolute percentage error (WAPE) of the calls per skill and overall. Also prints
+what importing ``planner.forecast`` costs a fresh interpreter (``scipy.stats`` is imported
+only when a trend is fitted).
 
 Run: ``.venv/bin/python bench/forecast.py [--today 2026-11-25] [--seed 7] [--holdout-days 14]``
 """
@@ -10,6 +12,7 @@ Run: ``.venv/bin/python bench/forecast.py [--today 2026-11-25] [--seed 7] [--hol
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 import tempfile
 import time
@@ -40,6 +43,25 @@ def _wape_by_skill(actual: pd.DataFrame, forecast: pd.DataFrame) -> dict[str, fl
     }
     scores["overall"] = wape(merged["calls"], merged["calls_forecast"].fillna(0.0))
     return scores
+
+
+IMPORT_PROBE = (
+    "import sys, time; t = time.perf_counter(); import planner.forecast; "
+    "print(time.perf_counter() - t, 'scipy.stats' in sys.modules)"
+)
+
+
+def import_seconds(runs: int = 3) -> tuple[float, bool]:
+    """Best time to import ``planner.forecast`` in a fresh interpreter, and whether it pulled
+    in ``scipy.stats``."""
+    root = Path(__file__).resolve().parent.parent
+    best, loaded = float("inf"), False
+    for _ in range(runs):
+        out = subprocess.run(
+            [sys.executable, "-c", IMPORT_PROBE], cwd=root, capture_output=True, text=True
+        ).stdout.split()
+        best, loaded = min(best, float(out[0])), out[1] == "True"
+    return best, loaded
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -77,6 +99,11 @@ def main(argv: list[str] | None = None) -> None:
         improvement = 1.0 - ours[key] / base[key] if base[key] > 0 else float("nan")
         print(f"{key:<10}{calls:>10d}{ours[key]:>11.1%}{base[key]:>11.1%}{improvement:>13.1%}")
     print(f"forecast time {elapsed * 1000:.0f} ms for {len(model)} rows")
+    seconds, loaded = import_seconds()
+    print(
+        f"import planner.forecast in a fresh interpreter: {seconds:.2f} s (best of 3); "
+        f"scipy.stats imported: {'yes' if loaded else 'no'}"
+    )
 
 
 if __name__ == "__main__":

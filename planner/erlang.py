@@ -25,6 +25,14 @@ used as :math:`p` and as :math:`1 - p` are carried as log-odds and split with
 :func:`scipy.special.expit`, so both keep full relative precision. The functions stay finite
 from 0.1 Erlang to many thousands of Erlangs (e.g. 5,000 Erlangs with 6,000 agents).
 
+Required agents
+---------------
+:func:`erlang_c_required_agents` and :func:`erlang_a_required_agents` find the fewest agents
+that meet a target for a whole array of intervals. They start from the square-root staffing
+estimate and step one agent at a time with cheap recurrences and series (no special
+function), leaving every close call to the functions above, so the answer is the exact
+minimum of what those functions compute.
+
 References
 ----------
 .. [1] A. K. Erlang, "Solution of some problems in the theory of probabilities of
@@ -40,6 +48,8 @@ References
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -50,8 +60,10 @@ __all__ = [
     "ErlangAMetrics",
     "erlang_a_metrics",
     "erlang_a_occupancy",
+    "erlang_a_required_agents",
     "erlang_a_service_level",
     "erlang_c_asa",
+    "erlang_c_required_agents",
     "erlang_c_service_level",
     "erlang_c_wait_probability",
     "occupancy",
@@ -60,6 +72,7 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.int64]
 
 _WINDOW_SIGMAS = 13.0
 _WINDOW_EXTRA = 20
@@ -596,6 +609,12 @@ def erlang_a_occupancy(
     """
     n, a, h, p, t = _erlang_a_prepare(agents, load, aht_seconds, patience_seconds, 0.0)
     shape = _shape(agents, load, aht_seconds, patience_seconds)
+    return _erlang_a_occupancy(n, a, h, p, t).reshape(shape)
+
+
+def _erlang_a_occupancy(
+    n: FloatArray, a: FloatArray, h: FloatArray, p: FloatArray, t: FloatArray
+) -> FloatArray:
     occ = np.where(a > 0, 1.0, 0.0)
     patient = np.isinf(p) & (a > 0)
     if np.any(patient):
@@ -605,7 +624,7 @@ def erlang_a_occupancy(
         parts = _erlang_a_parts(n[regular], a[regular], h[regular], p[regular], t[regular])
         answered = parts.no_wait + parts.wait * parts.served_given_wait
         occ[regular] = np.minimum(a[regular] * answered / n[regular], 1.0)
-    return occ.reshape(shape)
+    return occ
 
 
 def erlang_a_metrics(
@@ -704,3 +723,772 @@ def erlang_a_metrics(
         occ[regular] = np.minimum(ar * answered / nr, 1.0)
     shape = _shape(agents, load, aht_seconds, patience_seconds, target_seconds)
     return ErlangAMetrics(*(v.reshape(shape) for v in (wait, abandon, level, asa, occ)))
+
+
+# Required agents ---------------------------------------------------------------------------
+
+_OCCUPANCY_SLACK = 1e-12
+_GUARD_RELATIVE = 1e-9
+_GUARD_ABSOLUTE = 1e-12
+_RECURRENCE_MAX = 64
+_SCAN_STEPS = 8
+_AMPLIFICATION_MAX = 1e3
+_SERIES_MAX_LOAD = 64.0
+_SERIES_LOOSE = 5.0
+_SERIES_TIGHT = 30.0
+_SERIES_MAX_TERMS = 4096
+_SERIES_BLOCK_ROWS = 512
+_SERIES_BUFFERS = 8
+_BOUNDS_BUFFERS = 10
+_MAX_AGENTS = 1 << 40
+
+_Test = Callable[[IntArray, FloatArray, FloatArray], BoolArray]
+_Passes = Callable[[IntArray, FloatArray], BoolArray]
+
+
+def erlang_c_required_agents(
+    load: npt.ArrayLike,
+    aht_seconds: npt.ArrayLike,
+    service_level: npt.ArrayLike,
+    target_seconds: npt.ArrayLike,
+    max_occupancy: npt.ArrayLike | None = None,
+) -> IntArray:
+    r"""Fewest agents that meet an Erlang C service level (and occupancy cap), per interval.
+
+    For each interval the smallest integer :math:`n > \lfloor A \rfloor` (the smallest stable
+    head count) with
+
+    .. math:: SL(n) \ge \text{service\_level} \quad\text{and}\quad A / n \le
+              \text{max\_occupancy} + 10^{-12},
+
+    where :math:`SL` is :func:`erlang_c_service_level`. No traffic needs 0 agents. The result
+    is the exact minimum of that predicate as :func:`erlang_c_service_level` and
+    :func:`occupancy` compute it: ``result`` passes and ``result - 1`` does not (or is
+    :math:`\lfloor A \rfloor`). The :math:`10^{-12}` lets decimal ties survive binary rounding
+    (122.4 Erlangs on 144 agents is exactly 85% busy).
+
+    Search
+    ------
+    The search starts at the square-root staffing estimate of Halfin and Whitt [6]_,
+    :math:`n_0 = \lceil A + \beta\sqrt{A}\,\rceil` (at least :math:`\lfloor A\rfloor + 1`),
+    where :math:`\beta` solves
+    :math:`\alpha(\beta)\, e^{-\beta z} = 1 - \text{service\_level}`,
+    :math:`\alpha(\beta) = [1 + \beta\,\Phi(\beta)/\varphi(\beta)]^{-1}`,
+    :math:`z = \sqrt{A}\, t / \text{AHT}` (read off a table built for each service level).
+    The estimate is usually the answer or one below it, so most intervals take two
+    evaluations. From :math:`n_0` the search steps one agent at a time, carrying
+    :math:`1/B(n, A)` with the Erlang B recurrence [2]_
+
+    .. math:: \frac{1}{B(n, A)} = 1 + \frac{n}{A}\,\frac{1}{B(n - 1, A)}
+
+    (started from :math:`1/B(0, A) = 1` for up to 64 agents, otherwise from
+    :math:`P(N \le n) / P(N = n)` with :math:`N \sim` Poisson(A)), and tests
+
+    .. math:: C(n, A)\, e^{-(n - A) t / \text{AHT}}
+              = \frac{n\, e^{-(n - A) t / \text{AHT}}}{(n - A)/B(n, A) + A}
+              \le 1 - \text{service\_level}
+
+    with a handful of multiplications, no special function. A test within
+    :math:`10^{-9}` (relative) of the target is decided by :func:`erlang_c_service_level`
+    itself, and intervals that are not settled within a few steps are bracketed and bisected
+    with it, so the shortcut never changes an answer.
+
+    Parameters
+    ----------
+    load : array_like
+        Offered load :math:`A` in Erlangs.
+    aht_seconds : array_like
+        Average handling time in seconds (positive where there is traffic).
+    service_level : array_like
+        Target fraction of calls answered within ``target_seconds``, in ``[0, 1)``.
+    target_seconds : array_like
+        Target answer time in seconds (0 allowed: :math:`1 - C(n, A) \ge` service_level).
+    max_occupancy : array_like, optional
+        Cap on occupancy :math:`A/n`, in ``(0, 1]``. ``None`` means no cap.
+
+    Returns
+    -------
+    ndarray of int64
+        Agents on the phones per interval, in the broadcast shape of the inputs.
+
+    Raises
+    ------
+    ValueError
+        On a negative load, a non-positive AHT with traffic, a service level outside
+        ``[0, 1)``, a negative target time or an occupancy cap outside ``(0, 1]``.
+
+    References
+    ----------
+    .. [6] S. Halfin, W. Whitt, "Heavy-traffic limits for queues with many exponential
+       servers", Operations Research 29(3), 1981, 567-588.
+    """
+    return _required_agents(load, aht_seconds, service_level, target_seconds, max_occupancy, None)
+
+
+def erlang_a_required_agents(
+    load: npt.ArrayLike,
+    aht_seconds: npt.ArrayLike,
+    patience_seconds: npt.ArrayLike,
+    service_level: npt.ArrayLike,
+    target_seconds: npt.ArrayLike,
+    max_occupancy: npt.ArrayLike | None = None,
+) -> IntArray:
+    r"""Fewest agents that meet an Erlang A service level (and occupancy cap), per interval.
+
+    For each interval the smallest integer :math:`n \ge 1` with
+    :math:`SL(n) \ge` service_level (:func:`erlang_a_service_level`: abandoned calls count
+    as missed) and, with a cap, :func:`erlang_a_occupancy` :math:`\le` max_occupancy
+    :math:`+ 10^{-12}`. The queue is stable for any :math:`n`, so the answer can lie below
+    the offered load; a patience of ``inf`` is Erlang C (:func:`erlang_c_required_agents`).
+    The result is the exact minimum of that predicate as those functions compute it.
+
+    Search
+    ------
+    Every :math:`n` with :math:`n < \text{service\_level}\cdot A` fails, because at most
+    :math:`n/A` of the calls can be answered. The search starts in the neighbourhood of the
+    Erlang C answer, one agent below its square-root staffing estimate
+    (:func:`erlang_c_required_agents`; with patient-enough callers that is the answer or one
+    off), not from 0, and steps one agent at a time, carrying :math:`1/B(n, A)` with the
+    Erlang B recurrence (backwards when stepping down). With
+    :math:`a = n\mu/\theta`, :math:`x = \lambda/\theta`, :math:`u = e^{-\theta t}`,
+    :math:`y = xu`, :math:`R = 1/B(n, A) - 1`, :math:`S_2 = M(1, a + 2, x)` and
+    :math:`T = M(1, a + 2, y)` (see :func:`erlang_a_metrics`), the service level and the
+    occupancy are
+
+    .. math::
+
+        SL = \frac{R + \frac{a}{a+1}\left(S_2 - u^{a+1} e^{x - y}\, T\right)}
+                  {R + 1 + \frac{x}{a+1} S_2},\qquad
+        \text{occupancy} = \min\left(1, \frac{A}{n}\,
+                  \frac{R + \frac{a}{a+1} S_2}{R + 1 + \frac{x}{a+1} S_2}\right).
+
+    For :math:`x \le 64` the two Kummer series are summed directly (positive terms
+    :math:`t_{j+1} = t_j\, x / (a + 2 + j)`, cut where they fall to about :math:`e^{-5}`,
+    the rest bounded by a geometric series), which gives rigorous bounds on :math:`SL` and
+    the occupancy; a test those bounds cannot settle is summed again to :math:`e^{-30}`, and
+    one that still comes within :math:`10^{-9}` of the target, larger loads, and intervals
+    not settled within a few steps are decided by :func:`erlang_a_service_level` and
+    :func:`erlang_a_occupancy` (bracket and bisection upwards of the bound above).
+
+    Parameters
+    ----------
+    load : array_like
+        Offered load :math:`A` in Erlangs.
+    aht_seconds : array_like
+        Average handling time in seconds (positive where there is traffic).
+    patience_seconds : array_like
+        Mean caller patience in seconds (positive; ``inf`` means callers never hang up).
+    service_level : array_like
+        Target fraction of all offered calls answered within ``target_seconds``, in
+        ``[0, 1)``.
+    target_seconds : array_like
+        Target answer time in seconds (0 allowed).
+    max_occupancy : array_like, optional
+        Cap on occupancy (carried load per agent), in ``(0, 1]``. ``None`` means no cap.
+
+    Returns
+    -------
+    ndarray of int64
+        Agents on the phones per interval, in the broadcast shape of the inputs.
+
+    Raises
+    ------
+    ValueError
+        As :func:`erlang_c_required_agents`, and on a non-positive patience.
+    """
+    return _required_agents(
+        load, aht_seconds, service_level, target_seconds, max_occupancy, patience_seconds
+    )
+
+
+def _required_agents(
+    load: npt.ArrayLike,
+    aht_seconds: npt.ArrayLike,
+    service_level: npt.ArrayLike,
+    target_seconds: npt.ArrayLike,
+    max_occupancy: npt.ArrayLike | None,
+    patience_seconds: npt.ArrayLike | None,
+) -> IntArray:
+    given = [load, aht_seconds, service_level, target_seconds]
+    if max_occupancy is not None:
+        given.append(max_occupancy)
+    if patience_seconds is not None:
+        given.append(patience_seconds)
+    shape = _shape(*given)
+    a, h, g, t = (_spread(v, shape) for v in (load, aht_seconds, service_level, target_seconds))
+    _require(a >= 0, "load must be non-negative (Erlangs)")
+    _require((h > 0) | (a == 0), "aht_seconds must be positive where there is traffic")
+    _require((g >= 0) & (g < 1), "service_level must be in [0, 1)")
+    _require(t >= 0, "target_seconds must be non-negative")
+    cap = None if max_occupancy is None else _spread(max_occupancy, shape)
+    if cap is not None:
+        _require((cap > 0) & (cap <= 1), "max_occupancy must be in (0, 1]")
+    patience = None if patience_seconds is None else _spread(patience_seconds, shape)
+    if patience is not None:
+        _require(patience > 0, "patience_seconds must be positive")
+
+    result = np.zeros(a.size, dtype=np.int64)
+    busy = np.flatnonzero(a > 0)
+    if busy.size == 0:
+        return result.reshape(shape)
+    if busy.size == a.size:
+        a_b, h_b, g_b, t_b, c_b, p_b = a, h, g, t, cap, patience
+    else:
+        a_b, h_b, g_b, t_b = a[busy], h[busy], g[busy], t[busy]
+        c_b = None if cap is None else cap[busy]
+        p_b = None if patience is None else patience[busy]
+    patient = np.ones(busy.size, dtype=np.bool_) if p_b is None else np.isinf(p_b)
+    out = np.empty(busy.size, dtype=np.int64)
+    if np.all(patient):
+        out = _erlang_c_minimum(a_b, h_b, g_b, t_b, c_b)
+    elif np.any(patient):
+        rows = np.flatnonzero(patient)
+        c_r = None if c_b is None else c_b[rows]
+        out[rows] = _erlang_c_minimum(a_b[rows], h_b[rows], g_b[rows], t_b[rows], c_r)
+    if p_b is not None and not np.all(patient):
+        rows = np.flatnonzero(~patient)
+        c_r = None if c_b is None else c_b[rows]
+        out[rows] = _erlang_a_minimum(a_b[rows], h_b[rows], p_b[rows], g_b[rows], t_b[rows], c_r)
+    result[busy] = out
+    return result.reshape(shape)
+
+
+def _spread(value: npt.ArrayLike, shape: tuple[int, ...]) -> FloatArray:
+    """``value`` as a flat float array of the broadcast ``shape`` (a copy)."""
+    result: FloatArray = np.array(
+        np.broadcast_to(np.asarray(value, dtype=np.float64), shape), dtype=np.float64
+    ).ravel()
+    return result
+
+
+def _guard(goal: FloatArray) -> FloatArray:
+    """How close to the target a shortcut test may come before the exact function decides."""
+    result: FloatArray = _GUARD_RELATIVE * (1.0 - goal) + _GUARD_ABSOLUTE
+    return result
+
+
+def _smallest_passing(lower: FloatArray, upper: FloatArray, passes: _Passes) -> FloatArray:
+    """Smallest ``n`` in ``(lower, ...)`` with ``passes`` true, for a monotone predicate.
+
+    ``lower`` is known to fail and ``upper`` is a first guess. Failing guesses are pushed up
+    (the distance to ``lower`` doubles each round), then every row is bisected together.
+    """
+    lo = lower.copy()
+    hi = np.maximum(upper, lower + 1.0)
+    rows = np.arange(lo.size)
+    while rows.size:
+        ok = passes(rows, hi[rows])
+        rows = rows[~ok]
+        if not rows.size:
+            break
+        width = hi[rows] - lo[rows]
+        lo[rows] = hi[rows]
+        hi[rows] = hi[rows] + 2.0 * width
+        if np.any(hi[rows] > _MAX_AGENTS):
+            raise ValueError("service level target cannot be met by any head count")
+    rows = np.flatnonzero(hi - lo > 1.0)
+    while rows.size:
+        mid = np.floor((lo[rows] + hi[rows]) / 2.0)
+        ok = passes(rows, mid)
+        hi[rows[ok]] = mid[ok]
+        lo[rows[~ok]] = mid[~ok]
+        rows = rows[hi[rows] - lo[rows] > 1.0]
+    return hi
+
+
+def _scan(
+    start: FloatArray,
+    inverse_b: FloatArray,
+    load: FloatArray,
+    lowest: FloatArray,
+    test: _Test,
+    passes: _Passes,
+) -> FloatArray:
+    r"""Smallest passing ``n > lowest`` by stepping one agent at a time from ``start``.
+
+    ``test(rows, n, 1/B(n, A))`` decides the predicate exactly (it may use ``passes``, the
+    reference predicate, for close calls). Each row keeps a bracket: the largest head count
+    known to fail (``lowest`` at first) and the smallest known to pass. A row that passes
+    steps down, one that fails steps up, all rows in the same round, until the bracket closes.
+    :math:`1/B` follows the Erlang B recurrence forwards or backwards,
+    :math:`1/B(n-1) = (1/B(n) - 1)\, A / n`, whose relative error grows by
+    :math:`1/(1 - B(n))` a step (tracked; below 2 above the load). Rows not settled within a
+    few steps, or whose backward recurrence has lost too much precision, are finished by
+    :func:`_smallest_passing` with ``passes``.
+    """
+    answer = np.empty(start.size)
+    rows = np.arange(start.size)
+    # One row per interval still searching: head count, 1/B there, error growth of the
+    # backward recurrence, largest head count known to fail, smallest known to pass.
+    state = np.stack((start, inverse_b, np.ones(start.size), lowest, np.full(start.size, np.inf)))
+    pending: list[tuple[IntArray, FloatArray]] = []
+    steps = 0
+    while True:
+        n, inv_b, amplification, lo, hi = state
+        ok = test(rows, n, inv_b)
+        np.copyto(hi, n, where=ok)
+        np.copyto(lo, n, where=~ok)
+        done = hi - lo <= 1.0
+        if done.any():
+            answer[rows[done]] = hi[done]
+            keep = np.flatnonzero(~done)
+            rows, ok, state = rows.take(keep), ok.take(keep), state.take(keep, axis=1)
+            n, inv_b, amplification, lo, hi = state
+        if not rows.size:
+            break
+        if steps == _SCAN_STEPS:
+            pending.append((rows, state[3:]))
+            break
+        steps += 1
+        a = load.take(rows)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            np.copyto(amplification, amplification * inv_b / (inv_b - 1.0), where=ok)
+            stepped = np.where(ok, (inv_b - 1.0) * a / n, 1.0 + inv_b * (n + 1.0) / a)
+        inv_b[:] = stepped
+        n += np.where(ok, -1.0, 1.0)
+        if ok.any():
+            trusted = ~ok | (
+                np.isfinite(inv_b) & (inv_b >= 1.0) & (amplification <= _AMPLIFICATION_MAX)
+            )
+            if not trusted.all():
+                pending.append((rows[~trusted], state[3:, ~trusted]))
+                keep = np.flatnonzero(trusted)
+                rows, state = rows.take(keep), state.take(keep, axis=1)
+    for left, (lo, hi) in pending:
+        guess = np.where(np.isfinite(hi), hi, lo + 1.0)
+        answer[left] = _smallest_passing(lo, guess, _restricted(passes, left))
+    return answer
+
+
+def _restricted(passes: _Passes, rows: IntArray) -> _Passes:
+    """``passes`` for a subset: row ``r`` of the result is row ``rows[r]`` of ``passes``."""
+
+    def subset(r: IntArray, heads: FloatArray) -> BoolArray:
+        return passes(rows[r], heads)
+
+    return subset
+
+
+def _inverse_erlang_b(agents: FloatArray, load: FloatArray) -> FloatArray:
+    r""":math:`1/B(n, A)` for integer :math:`n \ge 0`, :math:`A > 0`.
+
+    Up to :data:`_RECURRENCE_MAX` agents by the recurrence
+    :math:`1/B(k) = 1 + (k/A)/B(k-1)` from :math:`1/B(0) = 1` (all intervals together,
+    sorted by head count so that each step works on a contiguous tail); above it from
+    :math:`1/B(n) = P(N \le n) / P(N = n) = Q(n + 1, A) / P(N = n)`.
+    """
+    out = np.empty_like(load)
+    small = agents <= _RECURRENCE_MAX
+    if np.all(small):
+        return _inverse_erlang_b_recurrence(agents, load)
+    if np.any(small):
+        out[small] = _inverse_erlang_b_recurrence(agents[small], load[small])
+    big = ~small
+    n, a = agents[big], load[big]
+    with np.errstate(divide="ignore", over="ignore"):
+        out[big] = np.exp(np.log(special.gammaincc(n + 1.0, a)) - _log_poisson_pmf(n, a))
+    return out
+
+
+def _inverse_erlang_b_recurrence(agents: FloatArray, load: FloatArray) -> FloatArray:
+    counts = agents.astype(np.int8)
+    order = np.argsort(counts, kind="stable")
+    ordered = counts[order]
+    a = load[order]
+    values = np.ones(a.size)
+    top = int(ordered[-1]) if ordered.size else 0
+    firsts = np.searchsorted(ordered, np.arange(1, top + 1), side="left").tolist()
+    with np.errstate(over="ignore"):
+        for k, first in enumerate(firsts, start=1):
+            tail = values[first:]
+            tail *= k
+            tail /= a[first:]
+            tail += 1.0
+    out = np.empty_like(values)
+    out[order] = values
+    return out
+
+
+@lru_cache(maxsize=1)
+def _halfin_whitt_grid() -> tuple[FloatArray, FloatArray]:
+    r"""A grid of :math:`\beta` and :math:`\log\alpha(\beta)`, the Halfin-Whitt delay."""
+    beta = np.geomspace(1e-4, 10.0, 256)
+    mills = np.sqrt(2.0 * np.pi) * special.ndtr(beta) * np.exp(beta * beta / 2.0)
+    log_alpha: FloatArray = -np.log1p(beta * mills)
+    return beta, log_alpha
+
+
+def _square_root_staffing_beta(z: FloatArray, goal: FloatArray) -> FloatArray:
+    r""":math:`\beta` with :math:`\alpha(\beta) e^{-\beta z} = 1 - \text{goal}` (0 if unknown).
+
+    For each goal :math:`z(\beta) = (\log\alpha(\beta) - \log(1 - \text{goal}))/\beta`
+    decreases in :math:`\beta`, so :math:`\beta(z)` is read off the grid by interpolation.
+    More than eight different goals get no estimate (the search then starts lower).
+    """
+    out = np.zeros_like(z)
+    lowest, highest = float(goal.min()), float(goal.max())
+    goals = [lowest] if lowest == highest else np.unique(goal).tolist()
+    if len(goals) > 8:
+        return out
+    beta, log_alpha = _halfin_whitt_grid()
+    for value in goals:
+        spread = (-np.log1p(-value) + log_alpha) / beta
+        keep = spread > 0
+        if not np.any(keep):
+            continue
+        zs, bs = spread[keep][::-1], beta[keep][::-1]
+        if len(goals) == 1:
+            out = np.interp(z, zs, bs)
+        else:
+            mine = goal == value
+            out[mine] = np.interp(z[mine], zs, bs)
+    return out
+
+
+def _erlang_c_minimum(
+    a: FloatArray, h: FloatArray, g: FloatArray, t: FloatArray, cap: FloatArray | None
+) -> IntArray:
+    """Erlang C required agents for intervals with traffic (flat arrays)."""
+    n = _erlang_c_service_minimum(a, h, g, t)
+    if cap is not None:
+        n = np.maximum(n, _occupancy_minimum(a, cap))
+    return n.astype(np.int64)
+
+
+def _occupancy_minimum(a: FloatArray, cap: FloatArray) -> FloatArray:
+    """Smallest ``n >= 1`` with ``occupancy(n, a) <= cap + slack`` as :func:`occupancy` rounds."""
+    limit = cap + _OCCUPANCY_SLACK
+    n = np.maximum(np.ceil(a / limit), 1.0)
+    for _ in range(2):
+        n = np.where(_occupancy(n, a) > limit, n + 1.0, n)
+    for _ in range(2):
+        fewer = np.maximum(n - 1.0, 1.0)
+        n = np.where((n > 1.0) & (_occupancy(fewer, a) <= limit), fewer, n)
+    return n
+
+
+def _square_root_start(a: FloatArray, h: FloatArray, g: FloatArray, t: FloatArray) -> FloatArray:
+    r"""Square-root staffing :math:`\max(\lfloor A\rfloor + 1, \lceil A + \beta\sqrt{A}\rceil)`."""
+    root = np.sqrt(a)
+    beta = _square_root_staffing_beta(t / h * root, g)
+    result: FloatArray = np.maximum(np.floor(a) + 1.0, np.ceil(a + beta * root))
+    return result
+
+
+def _erlang_c_service_minimum(
+    a: FloatArray, h: FloatArray, g: FloatArray, t: FloatArray
+) -> FloatArray:
+    """Smallest ``n > floor(a)`` with ``erlang_c_service_level(n, a, h, t) >= g``."""
+    tau = t / h
+    start = _square_root_start(a, h, g, t)
+    inverse_b = _inverse_erlang_b(start, a)
+    limit = 1.0 - g
+    guard = _guard(g)
+
+    def passes(rows: IntArray, n: FloatArray) -> BoolArray:
+        level = _erlang_c_service_level(n, a[rows], h[rows], t[rows])
+        result: BoolArray = level >= g[rows]
+        return result
+
+    def test(rows: IntArray, n: FloatArray, inv_b: FloatArray) -> BoolArray:
+        ar = a[rows]
+        d = n - ar
+        with np.errstate(over="ignore", invalid="ignore"):
+            miss = n * np.exp(-d * tau[rows]) / (inv_b * d + ar)
+        lim, gr = limit[rows], guard[rows]
+        ok = miss <= lim - gr
+        unsure = ~ok & ~(miss > lim + gr)
+        if np.any(unsure):
+            ok[unsure] = passes(rows[unsure], n[unsure])
+        return ok
+
+    return _scan(start, inverse_b, a, np.floor(a), test, passes)
+
+
+def _erlang_a_minimum(
+    a: FloatArray,
+    h: FloatArray,
+    p: FloatArray,
+    g: FloatArray,
+    t: FloatArray,
+    cap: FloatArray | None,
+) -> IntArray:
+    zero = np.zeros_like(t)
+
+    def passes(rows: IntArray, n: FloatArray) -> BoolArray:
+        ar, hr, pr = a[rows], h[rows], p[rows]
+        ok: BoolArray = _erlang_a_service_level(n, ar, hr, pr, t[rows]) >= g[rows]
+        if cap is not None:
+            busy = _erlang_a_occupancy(n, ar, hr, pr, zero[rows])
+            ok &= busy <= cap[rows] + _OCCUPANCY_SLACK
+        return ok
+
+    # At most n / A of the calls can be answered, so every n below g·A fails.
+    lowest = np.maximum(np.ceil(g * a * (1.0 - 1e-9)) - 1.0, 0.0)
+    guess = np.maximum(_square_root_start(a, h, g, t) - 1.0, lowest + 1.0)
+    ratio = p / h
+    x = a * ratio
+    fast = x <= _SERIES_MAX_LOAD
+    if np.all(fast):
+        return _erlang_a_scan(a, ratio, x, g, t / p, cap, lowest, guess, passes)
+    answer = np.empty_like(a)
+    slow = np.flatnonzero(~fast)
+    answer[slow] = _smallest_passing(lowest[slow], guess[slow], _restricted(passes, slow))
+    quick = np.flatnonzero(fast)
+    if quick.size:
+        answer[quick] = _erlang_a_scan(
+            a[quick],
+            ratio[quick],
+            x[quick],
+            g[quick],
+            t[quick] / p[quick],
+            None if cap is None else cap[quick],
+            lowest[quick],
+            guess[quick],
+            _restricted(passes, quick),
+        )
+    return answer.astype(np.int64)
+
+
+def _erlang_a_scan(
+    a: FloatArray,
+    ratio: FloatArray,
+    x: FloatArray,
+    g: FloatArray,
+    theta_t: FloatArray,
+    cap: FloatArray | None,
+    lowest: FloatArray,
+    guess: FloatArray,
+    passes: _Passes,
+) -> IntArray:
+    """:func:`_scan` with the Erlang A shortcut test (series bounds, then ``passes``).
+
+    The intervals are sorted once by the length of their series (taken one agent below the
+    guess, where most tests happen) and scanned in that order, so each test
+    sums its series over contiguous tails without sorting again, in one preallocated
+    workspace.
+    """
+    y = x * np.exp(-theta_t)
+    terms = _series_terms(np.maximum(guess - 1.0, 0.0) * ratio + 2.0, x, _SERIES_LOOSE)
+    order = np.argsort(terms, kind="stable")
+    a, ratio, x, y, g, theta_t, lowest, guess = (
+        v.take(order) for v in (a, ratio, x, y, g, theta_t, lowest, guess)
+    )
+    terms = terms.take(order)
+    late = x - y - theta_t
+    guard = _guard(g)
+    limit = None if cap is None else cap.take(order) + _OCCUPANCY_SLACK
+    columns = (a, ratio, x, y, late, theta_t, g, guard)
+    work = np.empty((len(columns) + _BOUNDS_BUFFERS + _SERIES_BUFFERS, a.size))
+
+    def decide(
+        rows: IntArray,
+        n: FloatArray,
+        inv_b: FloatArray,
+        picked: list[FloatArray],
+        sums: tuple[FloatArray, FloatArray, FloatArray, FloatArray],
+        scratch: FloatArray,
+    ) -> tuple[BoolArray, BoolArray]:
+        ar, rr, xr, _, lr, tr, gr, grd = picked
+        low, high, busy_low, busy_high = _erlang_a_bounds(
+            n, ar, rr, xr, lr, tr, inv_b, sums, scratch, limit is not None
+        )
+        np.add(gr, grd, out=scratch[0])
+        ok = low >= scratch[0]
+        np.subtract(gr, grd, out=scratch[0])
+        fail = high < scratch[0]
+        if limit is not None:
+            lim = limit[rows]
+            bg = _GUARD_RELATIVE * lim + _GUARD_ABSOLUTE
+            ok &= busy_high <= lim - bg
+            fail |= busy_low > lim + bg
+        return ok, fail
+
+    def test(rows: IntArray, n: FloatArray, inv_b: FloatArray) -> BoolArray:
+        size = rows.size
+        picked = [np.take(c, rows, out=work[i, :size]) for i, c in enumerate(columns)]
+        rest = work[len(columns) :, :size]
+        series, scratch = rest[:_SERIES_BUFFERS], rest[_SERIES_BUFFERS:]
+        b = np.multiply(n, picked[1], out=scratch[0])
+        b += 2.0
+        sums = _kummer_sums(b, picked[2], picked[3], terms[rows], series)
+        ok, fail = decide(rows, n, inv_b, picked, sums, scratch)
+        unsure = np.flatnonzero(~ok & ~fail)
+        if unsure.size:
+            r_u, n_u = rows[unsure], n[unsure]
+            b_u = n_u * ratio[r_u] + 2.0
+            tight = _kummer_pair(b_u, x[r_u], y[r_u], _SERIES_TIGHT)
+            picked_u = [c[r_u] for c in columns]
+            spare = np.empty((_BOUNDS_BUFFERS, unsure.size))
+            ok_u, fail_u = decide(r_u, n_u, inv_b[unsure], picked_u, tight, spare)
+            close = ~ok_u & ~fail_u
+            if np.any(close):
+                ok_u[close] = passes(order[r_u[close]], n_u[close])
+            ok[unsure] = ok_u
+        return ok
+
+    inverse_b = _inverse_erlang_b(guess, a)
+    found = _scan(guess, inverse_b, a, lowest, test, _restricted(passes, order))
+    answer = np.empty(found.size, dtype=np.int64)
+    answer[order] = found
+    return answer
+
+
+def _erlang_a_bounds(
+    n: FloatArray,
+    a: FloatArray,
+    ratio: FloatArray,
+    x: FloatArray,
+    late: FloatArray,
+    theta_t: FloatArray,
+    inverse_b: FloatArray,
+    sums: tuple[FloatArray, FloatArray, FloatArray, FloatArray],
+    scratch: FloatArray,
+    occupancy_too: bool,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    r"""Bounds on the Erlang A service level and occupancy from cut Kummer series.
+
+    With :math:`k = a/(a+1)`, :math:`m = x/(a+1)`, :math:`w = u^{a+1} e^{x - y}` and the
+    sums :math:`S_2 \in [s, s(1 + \rho)]`, :math:`T \in [\tau, \tau(1 + \rho)]` (``sums`` are
+    :math:`s`, :math:`\tau` and their rests; :math:`\rho` is the larger relative rest):
+    :math:`SL = N/D`, :math:`N = R + kS_2 - kwT`, :math:`D = R + 1 + mS_2`. Over the box
+    :math:`N` moves by at most :math:`\rho\max(ks, kw\tau)` and :math:`D` by at most
+    :math:`\rho m s`, so with :math:`0 \le N/D \le 1`,
+    :math:`|SL - N_0/D_0| \le \rho\,(ks + kw\tau + ms)/D_0`. Occupancy is
+    :math:`\min(1, (A/n)(R + kS_2)/D)`, bounded the same way (only when ``occupancy_too``;
+    otherwise those bounds are meaningless). ``late`` is :math:`x - y - \theta t`, so
+    :math:`w = e^{\text{late} - a\theta t}`. Results are views into ``scratch``
+    (:data:`_BOUNDS_BUFFERS` rows of at least ``n.size``).
+    """
+    s2, tt, s2_rest, tt_rest = sums
+    w = [scratch[i, : n.size] for i in range(_BOUNDS_BUFFERS)]
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        agents_a = np.multiply(n, ratio, out=w[0])
+        above = np.add(agents_a, 1.0, out=w[1])
+        k = np.divide(agents_a, above, out=w[2])
+        m = np.divide(x, above, out=w[1])
+        rho = np.divide(s2_rest, s2, out=w[3])
+        np.maximum(rho, np.divide(tt_rest, tt, out=w[4]), out=rho)
+        ks = np.multiply(k, s2, out=w[4])
+        ms = np.multiply(m, s2, out=w[1])
+        kwt = np.multiply(agents_a, theta_t, out=w[0])
+        np.subtract(late, kwt, out=kwt)
+        np.exp(kwt, out=kwt)
+        kwt *= k
+        kwt *= tt
+        den = np.add(inverse_b, ms, out=w[2])
+        served = np.subtract(inverse_b, 1.0, out=w[5])
+        served += ks
+        mid = np.subtract(served, kwt, out=w[6])
+        mid /= den
+        error = np.add(ks, kwt, out=w[7])
+        error += ms
+        error *= rho
+        error /= den
+        error *= 1.001
+        low = np.subtract(mid, error, out=w[8])
+        high = np.add(mid, error, out=w[9])
+        if not occupancy_too:
+            return low, high, low, high
+        scale = np.divide(a, n, out=w[0])
+        busy = np.divide(served, den, out=w[6])
+        busy *= scale
+        busy_error = np.add(ks, ms, out=w[7])
+        busy_error *= rho
+        busy_error /= den
+        busy_error *= 1.001 * scale
+        busy_low = np.minimum(busy - busy_error, 1.0, out=w[4])
+        busy_high = np.minimum(busy + busy_error, 1.0, out=w[5])
+    return low, high, busy_low, busy_high
+
+
+def _kummer_pair(
+    b: FloatArray, x: FloatArray, y: FloatArray, level: float
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    r""":func:`_kummer_sums` over :math:`J` terms from :func:`_series_terms` (any order)."""
+    counts = _series_terms(b, x, level)
+    order = np.argsort(counts, kind="stable")
+    work = np.empty((_SERIES_BUFFERS, b.size))
+    found = _kummer_sums(b[order], x[order], y[order], counts[order], work)
+    out = np.empty((4, b.size))
+    for row, values in enumerate(found):
+        out[row, order] = values
+    return out[0], out[1], out[2], out[3]
+
+
+def _kummer_sums(
+    b: FloatArray,
+    x: FloatArray,
+    y: FloatArray,
+    counts: npt.NDArray[np.int16],
+    work: FloatArray,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    r""":math:`M(1, b, x)` and :math:`M(1, b, y)` for :math:`0 \le y \le x`, with bounds.
+
+    Both series :math:`\sum_j z^j / (b)_j` are summed over the same :math:`J + 1` terms
+    (``counts``, ascending, so each step works on a contiguous tail),
+    :math:`t_{j+1} = t_j\, z / (b + j)`; the last few long rows are finished as one block of
+    cumulative products. The rest of each series is at most :math:`t_J\, q / (1 - q)`,
+    :math:`q = z / (b + J)` (``inf`` when :math:`q \ge 1`). Returns
+    ``(sum_x, sum_y, rest_x, rest_y)`` as views into ``work`` (:data:`_SERIES_BUFFERS` rows
+    of at least ``b.size``).
+    """
+    size = b.size
+    term_x, term_y, sum_x, sum_y, rest_x, rest_y, den, quotient = (
+        work[i, :size] for i in range(_SERIES_BUFFERS)
+    )
+    for v in (term_x, term_y, sum_x, sum_y):
+        v.fill(1.0)
+    top = int(counts[-1]) if size else 0
+    firsts = np.searchsorted(counts, np.arange(1, top + 1), side="left").tolist()
+    for j, first in enumerate(firsts):
+        if size - first <= _SERIES_BLOCK_ROWS and top - j > 2:
+            # A few long rows left: the remaining terms as one block of cumulative products.
+            width = np.arange(top - j, dtype=np.float64)
+            denominators = b[first:, None] + (j + width)
+            wanted = counts[first:, None] - j
+            valid = width < wanted
+            picks = np.arange(size - first), (wanted[:, 0] - 1).astype(np.intp)
+            for term, total, z in ((term_x, sum_x, x), (term_y, sum_y, y)):
+                block = np.where(valid, z[first:, None] / denominators, 0.0)
+                block = term[first:, None] * np.cumprod(block, axis=1)
+                total[first:] += block.sum(axis=1)
+                term[first:] = block[picks]
+            break
+        d = np.add(b[first:], j, out=den[first:])
+        q = np.divide(x[first:], d, out=quotient[first:])
+        tail = term_x[first:]
+        tail *= q
+        sum_x[first:] += tail
+        q = np.divide(y[first:], d, out=q)
+        tail = term_y[first:]
+        tail *= q
+        sum_y[first:] += tail
+    last = np.add(b, counts, out=den)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for term, z, rest in ((term_x, x, rest_x), (term_y, y, rest_y)):
+            q = np.divide(z, last, out=quotient)
+            np.subtract(1.0, q, out=rest)
+            np.divide(q, rest, out=rest)
+            rest *= term
+            rest[q >= 1.0] = np.inf
+    return sum_x, sum_y, rest_x, rest_y
+
+
+def _series_terms(b: FloatArray, x: FloatArray, level: float) -> npt.NDArray[np.int16]:
+    r"""Terms :math:`J` after which :math:`x^J / (b)_J` is about :math:`e^{-\text{level}}`.
+
+    With :math:`\ell = \log(b/x)` and :math:`\log(x^j/(b)_j) \approx -j\ell - j^2/(2b)` for
+    :math:`x \le b`, :math:`J \approx 2L / (\ell + \sqrt{\ell^2 + 2L/b})`; for :math:`x > b`
+    the terms grow up to :math:`j \approx x - b` and
+    :math:`J \approx (x - b) + \sqrt{2xL + (x - b)^2}`. Both get a quarter more as margin
+    (the bounds of :func:`_kummer_pair` stay rigorous whatever :math:`J` is).
+    """
+    with np.errstate(divide="ignore"):
+        ell = np.log(b / x)
+    peak = np.maximum(x - b, 0.0)
+    below = 2.0 * level / (ell + np.sqrt(ell * ell + 2.0 * level / b))
+    above = peak + np.sqrt(2.0 * x * level + peak * peak)
+    j = 1.25 * np.where(ell >= 0.0, below, above) + 1.0
+    j = np.minimum(np.where(np.isfinite(j), np.ceil(j), 1.0), _SERIES_MAX_TERMS)
+    return j.astype(np.int16)

@@ -16,7 +16,6 @@ from datetime import date
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy.stats import theilslopes
 
 COLUMNS: tuple[str, ...] = ("interval_start", "skill", "calls", "aht_seconds")
 
@@ -210,6 +209,9 @@ def _daily_totals(grid: _Grid, profiles: FloatArray) -> FloatArray:
 def _theil_sen_slope(t: FloatArray, y: FloatArray) -> float:
     if len(t) < 3 or np.ptp(t) == 0:
         return 0.0
+    # scipy.stats takes about a second to import; only a forecast with a trend needs it.
+    from scipy.stats import theilslopes
+
     return float(theilslopes(y, t).slope)
 
 

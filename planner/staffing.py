@@ -207,37 +207,12 @@ def required_agents(
         return result.reshape(shape)
     a, h, g, t, p = load[busy], aht[busy], goal[busy], target[busy], patience[busy]
     c = None if cap is None else cap[busy]
-    impatient = ~np.isinf(p)
-
-    def passes(rows: IntArray, heads: IntArray) -> BoolArray:
-        n = heads.astype(np.float64)
-        ok = np.empty(rows.size, dtype=np.bool_)
-        mask_a = impatient[rows]
-        sel = rows[~mask_a]
-        if sel.size:
-            nc = n[~mask_a]
-            good = erlang.erlang_c_service_level(nc, a[sel], h[sel], t[sel]) >= g[sel]
-            if c is not None:
-                good &= erlang.occupancy(nc, a[sel]) <= c[sel] + _OCCUPANCY_SLACK
-            ok[~mask_a] = good
-        sel = rows[mask_a]
-        if sel.size:
-            na = n[mask_a]
-            if c is None:
-                good = erlang.erlang_a_service_level(na, a[sel], h[sel], p[sel], t[sel]) >= g[sel]
-            else:
-                level = erlang.erlang_a_service_level(na, a[sel], h[sel], p[sel], t[sel])
-                busy_share = erlang.erlang_a_occupancy(na, a[sel], h[sel], p[sel])
-                good = (level >= g[sel]) & (busy_share <= c[sel] + _OCCUPANCY_SLACK)
-            ok[mask_a] = good
-        return ok
-
-    floor_a = np.floor(a).astype(np.int64)
-    lower = np.where(impatient, 0, floor_a)
-    upper = floor_a + 1 + np.ceil(4.0 * np.sqrt(a)).astype(np.int64) + 4
-    if c is not None:
-        upper = np.maximum(upper, np.ceil(a / c).astype(np.int64) + 1)
-    result[busy] = _smallest_passing(lower, upper, passes)
+    # The search itself lives in planner.erlang: a square-root staffing start, cheap
+    # recurrences, and the exact functions wherever a test is close to its target.
+    if patience_seconds is None:
+        result[busy] = erlang.erlang_c_required_agents(a, h, g, t, c)
+    else:
+        result[busy] = erlang.erlang_a_required_agents(a, h, p, g, t, c)
     return result.reshape(shape)
 
 

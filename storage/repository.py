@@ -11,13 +11,14 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from itertools import chain
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, insert, or_, update
+from sqlalchemy import Table, case, insert, or_, update
 from sqlalchemy import select as sa_select
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlmodel import Session, SQLModel, col, select
 
 from planner.model import AgentInfo, Demand, Leave, ServiceTarget, TeamRules, Window
 from planner.model import Shift as PlanShift
@@ -427,39 +428,96 @@ def volume_history(
 def replace_model_forecast(
     session: Session, team: Team, rows: Sequence[tuple[datetime, str, float, float]]
 ) -> int:
-    """Store model forecast rows ``(utc instant, skill, calls, aht)``, replacing older ones."""
+    """Store model forecast rows ``(utc instant, skill, calls, aht)``, replacing older ones.
+
+    The team's model rows of those skills from the first to the last instant are deleted in
+    one statement, then the new rows are written in bulk (:func:`_insert_volume`). User and
+    actual rows are not touched: they win over model rows when demand is read. Returns the
+    number of rows stored.
+    """
     assert team.id is not None
     if not rows:
         return 0
     first = min(r[0] for r in rows)
     last = max(r[0] for r in rows)
-    existing = session.exec(
-        select(Volume).where(
-            Volume.team_id == team.id,
-            Volume.source == "model",
-            col(Volume.interval_start) >= first,
-            col(Volume.interval_start) <= last,
+    table = _volume_table()
+    session.execute(
+        table.delete().where(
+            table.c.team_id == team.id,
+            table.c.source == "model",
+            table.c.interval_start >= first,
+            table.c.interval_start <= last,
+            table.c.skill.in_(sorted({r[1] for r in rows})),
         )
-    ).all()
-    current = {(v.skill, v.interval_start): v for v in existing}
-    for instant, skill, calls, aht in rows:
-        row = current.get((skill, instant))
-        if row is None:
-            session.add(
-                Volume(
-                    team_id=team.id,
-                    skill=skill,
-                    interval_start=instant,
-                    calls=calls,
-                    aht_seconds=aht,
-                    source="model",
-                )
-            )
-        else:
-            row.calls, row.aht_seconds = calls, aht
-            session.add(row)
-    session.flush()
+    )
+    _insert_volume(
+        session,
+        [(team.id, skill, instant, calls, aht, "model") for instant, skill, calls, aht in rows],
+    )
     return len(rows)
+
+
+VOLUME_BATCH_ROWS = 1_000
+"""Rows per multi-row ``INSERT`` (6 columns: 6,000 bind parameters, far below SQLite's
+32,766 and PostgreSQL's 65,535)."""
+
+_VOLUME_COLUMNS = ("team_id", "skill", "interval_start", "calls", "aht_seconds", "source")
+
+
+def _volume_table() -> Table:
+    return SQLModel.metadata.tables[str(Volume.__tablename__)]
+
+
+def _insert_volume(
+    session: Session, records: Sequence[tuple[int, str, datetime, float, float, str]]
+) -> None:
+    """Insert volume rows ``(team_id, skill, instant, calls, aht, source)`` in bulk.
+
+    PostgreSQL with psycopg: one ``COPY … FROM STDIN`` (no bind parameters at all; the
+    foreign-key check and the three indexes are then most of the cost). SQLite: multi-row
+    ``INSERT … VALUES`` of :data:`VOLUME_BATCH_ROWS` rows. Any other driver: executemany in
+    batches of that size. Values go through the columns' types as in every other write
+    (instants must be aware; SQLite gets SQLAlchemy's text form), and everything stays in
+    the session's transaction.
+    """
+    if not records:
+        return
+    table = _volume_table()
+    connection = session.connection()
+    dialect = connection.dialect
+    columns = ", ".join(_VOLUME_COLUMNS)
+    native = dialect.name == "sqlite" or (
+        dialect.name == "postgresql" and dialect.driver == "psycopg"
+    )
+    if not native:
+        values = [dict(zip(_VOLUME_COLUMNS, record, strict=True)) for record in records]
+        for start in range(0, len(values), VOLUME_BATCH_ROWS):
+            connection.execute(table.insert(), values[start : start + VOLUME_BATCH_ROWS])
+        return
+    # Exactly the values SQLAlchemy would send (SQLite keeps instants as text, and range
+    # queries compare that text), converted a column at a time.
+    by_column: list[Sequence[Any]] = list(zip(*records, strict=True))
+    for index, name in enumerate(_VOLUME_COLUMNS):
+        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
+            by_column[index] = list(map(process, by_column[index]))
+    if dialect.name == "postgresql":
+        raw: Any = connection.connection.dbapi_connection
+        statement = f"COPY volume ({columns}) FROM STDIN"
+        try:
+            with raw.cursor() as cursor, cursor.copy(statement) as copy:
+                for record in zip(*by_column, strict=True):
+                    copy.write_row(record)
+        except dialect.loaded_dbapi.Error as exc:  # the same exception types as execute()
+            raise DBAPIError.instance(statement, None, exc, dialect.loaded_dbapi.Error) from exc
+        return
+    row = "(" + ", ".join("?" * len(_VOLUME_COLUMNS)) + ")"
+    for start in range(0, len(records), VOLUME_BATCH_ROWS):
+        batch = [values[start : start + VOLUME_BATCH_ROWS] for values in by_column]
+        connection.exec_driver_sql(
+            f"INSERT INTO volume ({columns}) VALUES " + ", ".join([row] * len(batch[0])),
+            tuple(chain.from_iterable(zip(*batch, strict=True))),
+        )
 
 
 def user_forecast_keys(

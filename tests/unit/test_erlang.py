@@ -19,13 +19,16 @@ from scipy.stats import t as student_t
 from planner.erlang import (
     erlang_a_metrics,
     erlang_a_occupancy,
+    erlang_a_required_agents,
     erlang_a_service_level,
     erlang_c_asa,
+    erlang_c_required_agents,
     erlang_c_service_level,
     erlang_c_wait_probability,
     occupancy,
     offered_load,
 )
+from planner.staffing import required_agents
 
 AHT = 240.0
 REL = 1e-9
@@ -361,3 +364,211 @@ def test_erlang_a_lies_inside_the_99_percent_interval_of_a_simulation() -> None:
             half_width,
             expected[name],
         )
+
+
+# Required agents ---------------------------------------------------------------------------
+
+SLACK = 1e-12
+
+
+def brute_force_erlang_c(
+    load: float, aht: float, goal: float, target: float, cap: float | None
+) -> int:
+    """First head count from floor(A) + 1 that meets the goal (and the cap), one at a time."""
+    if load == 0:
+        return 0
+    n = math.floor(load) + 1
+    while True:
+        level = float(erlang_c_service_level(n, load, aht, target))
+        if level >= goal and (cap is None or float(occupancy(n, load)) <= cap + SLACK):
+            return n
+        n += 1
+
+
+def brute_force_erlang_a(
+    load: float, aht: float, patience: float, goal: float, target: float, cap: float | None
+) -> int:
+    """First head count from 1 that meets the goal (and the cap) with impatient callers."""
+    if load == 0:
+        return 0
+    n = 1
+    while True:
+        level = float(erlang_a_service_level(n, load, aht, patience, target))
+        busy = float(erlang_a_occupancy(n, load, aht, patience))
+        if level >= goal and (cap is None or busy <= cap + SLACK):
+            return n
+        n += 1
+
+
+def forty_digit_erlang_c_required(
+    load: float, aht: float, goal: float, target: float, cap: float | None
+) -> int:
+    n = math.floor(load) + 1
+    while True:
+        _, level, _ = mp_erlang_c(n, load, aht, target)
+        if level >= goal and (cap is None or load / n <= cap + SLACK):
+            return n
+        n += 1
+
+
+small_loads = st.one_of(
+    st.just(0.0),
+    st.floats(1e-3, 60.0),
+    st.integers(1, 60).map(float),
+    st.floats(60.0, 400.0),
+)
+goals = st.one_of(st.just(0.0), st.floats(0.0, 0.999), st.sampled_from([0.5, 0.8, 0.9, 0.95]))
+targets = st.one_of(st.just(0.0), st.floats(0.0, 300.0), st.sampled_from([10.0, 20.0, 60.0]))
+caps = st.one_of(st.none(), st.just(1.0), st.floats(0.3, 1.0), st.sampled_from([0.8, 0.85]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    loads=st.lists(small_loads, min_size=1, max_size=30),
+    aht=st.floats(150.0, 600.0),
+    goal=goals,
+    target=targets,
+    cap=caps,
+)
+def test_erlang_c_required_agents_are_the_first_head_count_above_the_load_that_passes(
+    loads: list[float], aht: float, goal: float, target: float, cap: float | None
+) -> None:
+    got = erlang_c_required_agents(loads, aht, goal, target, cap)
+    assert got.dtype == np.int64 and got.shape == (len(loads),)
+    expected = [brute_force_erlang_c(a, aht, goal, target, cap) for a in loads]
+    assert got.tolist() == expected
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    loads=st.lists(small_loads, min_size=1, max_size=20),
+    aht=st.floats(150.0, 600.0),
+    patience=st.one_of(st.floats(1.0, 1800.0), st.sampled_from([30.0, 180.0, math.inf])),
+    goal=goals,
+    target=targets,
+    cap=caps,
+)
+def test_erlang_a_required_agents_are_the_first_head_count_from_one_that_passes(
+    loads: list[float],
+    aht: float,
+    patience: float,
+    goal: float,
+    target: float,
+    cap: float | None,
+) -> None:
+    got = erlang_a_required_agents(loads, aht, patience, goal, target, cap)
+    if math.isinf(patience):
+        expected = [brute_force_erlang_c(a, aht, goal, target, cap) for a in loads]
+    else:
+        expected = [brute_force_erlang_a(a, aht, patience, goal, target, cap) for a in loads]
+    assert got.tolist() == expected
+
+
+@pytest.mark.parametrize("cap", [None, 0.85])
+@pytest.mark.parametrize("target", [0.0, 20.0])
+def test_erlang_c_required_agents_equal_a_forty_digit_linear_search_at_small_loads(
+    target: float, cap: float | None
+) -> None:
+    loads = [0.05, 0.7, 1.0, 2.5, 5.0, 6.0, 7.3, 11.9, 20.0, 40.0, 63.0, 64.5]
+    for goal in (0.5, 0.8, 0.95):
+        got = erlang_c_required_agents(loads, AHT, goal, target, cap)
+        expected = [forty_digit_erlang_c_required(a, AHT, goal, target, cap) for a in loads]
+        assert got.tolist() == expected, goal
+
+
+def test_a_goal_equal_to_the_service_level_of_n_agents_is_met_by_exactly_n() -> None:
+    # The shortcut cannot tell these apart from the goal; the exact functions decide.
+    for load, n in ((6.0, 9), (40.0, 46), (0.3, 2)):
+        goal = float(erlang_c_service_level(n, load, AHT, 20.0))
+        assert int(erlang_c_required_agents(load, AHT, goal, 20.0)) == n
+        assert int(erlang_c_required_agents(load, AHT, np.nextafter(goal, 1.0), 20.0)) == n + 1
+        goal_a = float(erlang_a_service_level(n, load, AHT, 120.0, 20.0))
+        assert int(erlang_a_required_agents(load, AHT, 120.0, goal_a, 20.0)) == n
+        above = np.nextafter(goal_a, 1.0)
+        assert int(erlang_a_required_agents(load, AHT, 120.0, above, 20.0)) == n + 1
+
+
+def test_required_agents_meet_a_decimal_tie_at_the_occupancy_cap() -> None:
+    # 122.4 Erlangs on 144 agents is exactly 85% busy, although 122.4 / 144 rounds above 0.85.
+    assert int(erlang_c_required_agents(offered_load(918, 240, 1800), 240, 0.2, 20, 0.85)) == 144
+    assert int(erlang_c_required_agents(offered_load(919, 240, 1800), 240, 0.2, 20, 0.85)) == 145
+    assert int(erlang_c_required_agents(42.5, 60.0, 0.2, 20, 0.85)) == 50
+
+
+def test_intervals_without_calls_need_nobody_with_either_model() -> None:
+    np.testing.assert_array_equal(erlang_c_required_agents([0.0, 0.0], [240, 0], 0.8, 20), 0)
+    got = erlang_a_required_agents([0.0, 3.0], 240, 60.0, 0.8, 20)
+    assert got.tolist() == [0, brute_force_erlang_a(3.0, 240, 60.0, 0.8, 20, None)]
+
+
+def test_a_year_of_small_forecast_loads_is_staffed_as_by_the_bisection_search() -> None:
+    rng = np.random.default_rng(11)
+    loads = rng.gamma(2.0, 3.6, 17_520)
+    aht = rng.uniform(150.0, 600.0, 17_520)
+    calls = loads * 1800 / aht
+    load = offered_load(calls, aht, 1800)
+    for cap in (None, 0.85):
+        expected_c = required_agents(calls, aht, 1800, 0.8, 20.0, cap)
+        np.testing.assert_array_equal(
+            erlang_c_required_agents(load, aht, 0.8, 20.0, cap), expected_c
+        )
+        expected_a = required_agents(calls, aht, 1800, 0.8, 20.0, cap, 180.0)
+        got_a = erlang_a_required_agents(load, aht, 180.0, 0.8, 20.0, cap)
+        np.testing.assert_array_equal(got_a, expected_a)
+
+
+def test_large_loads_are_staffed_as_by_the_bisection_search() -> None:
+    loads = np.array([150.0, 999.9, 2000.0, 5000.0])
+    calls = loads * 1800 / AHT
+    for cap in (None, 0.9):
+        np.testing.assert_array_equal(
+            erlang_c_required_agents(loads, AHT, 0.8, 20.0, cap),
+            required_agents(calls, AHT, 1800, 0.8, 20.0, cap),
+        )
+        np.testing.assert_array_equal(
+            erlang_a_required_agents(loads, AHT, 180.0, 0.8, 20.0, cap),
+            required_agents(calls, AHT, 1800, 0.8, 20.0, cap, 180.0),
+        )
+
+
+def test_required_agents_broadcast_and_keep_their_shape() -> None:
+    loads = np.array([[4.0], [40.0]])
+    goals = np.array([0.5, 0.8, 0.95])
+    got = erlang_c_required_agents(loads, AHT, goals, 20.0)
+    assert got.shape == (2, 3)
+    for i in range(2):
+        for j in range(3):
+            assert got[i, j] == int(erlang_c_required_agents(loads[i, 0], AHT, goals[j], 20.0))
+    got_a = erlang_a_required_agents(loads, AHT, [[60.0, 180.0, np.inf]], 0.8, 20.0)
+    assert got_a.shape == (2, 3)
+    assert got_a[1, 2] == got[1, 1]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"load": -1.0}, "load"),
+        ({"aht_seconds": 0.0}, "aht_seconds"),
+        ({"service_level": 1.0}, "service_level"),
+        ({"target_seconds": -1.0}, "target_seconds"),
+        ({"max_occupancy": 0.0}, "max_occupancy"),
+        ({"patience_seconds": 0.0}, "patience_seconds"),
+    ],
+)
+def test_impossible_inputs_are_refused_with_the_parameter_named(
+    kwargs: dict[str, float], message: str
+) -> None:
+    values: dict[str, float] = {
+        "load": 10.0,
+        "aht_seconds": 240.0,
+        "patience_seconds": 120.0,
+        "service_level": 0.8,
+        "target_seconds": 20.0,
+    }
+    values.update(kwargs)
+    with pytest.raises(ValueError, match=message):
+        erlang_a_required_agents(**values)
+    if "patience_seconds" not in kwargs:
+        values.pop("patience_seconds")
+        with pytest.raises(ValueError, match=message):
+            erlang_c_required_agents(**values)
