@@ -10,7 +10,7 @@ on the phones (not paid positions; see :func:`positions_after_shrinkage`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 import numpy as np
@@ -49,7 +49,6 @@ TABLE_COLUMNS = (
 )
 
 _FLOAT_SLACK = 1e-9
-_OCCUPANCY_SLACK = 1e-12
 _MAX_AGENTS = 1 << 40
 
 UNREACHABLE = -1
@@ -63,44 +62,6 @@ a head count; test for it with ``required == UNREACHABLE``.
 
 def _flat(values: npt.ArrayLike, shape: tuple[int, ...]) -> FloatArray:
     return np.array(np.broadcast_to(np.asarray(values, dtype=np.float64), shape)).ravel()
-
-
-def _smallest_passing(
-    lower: IntArray, upper: IntArray, passes: Callable[[IntArray, IntArray], BoolArray]
-) -> IntArray:
-    """Smallest ``n`` in ``(lower, ...)`` with ``passes`` true, for a monotone predicate.
-
-    ``passes(rows, n)`` evaluates the predicate for the given rows at head counts ``n``;
-    ``lower`` is known to fail and ``upper`` is a first guess. Failing guesses are pushed up
-    (the distance to ``lower`` doubles each round), then every row is bisected together, so the
-    number of predicate calls grows with the logarithm of the search width, not with the number
-    of rows. A row that still fails above ``_MAX_AGENTS`` heads gets :data:`UNREACHABLE`.
-    """
-    lo = lower.copy()
-    hi = upper.copy()
-    given_up = np.zeros(lo.size, dtype=np.bool_)
-    rows = np.arange(lo.size)
-    while rows.size:
-        ok = passes(rows, hi[rows])
-        rows = rows[~ok]
-        if not rows.size:
-            break
-        width = hi[rows] - lo[rows]
-        lo[rows] = hi[rows]
-        hi[rows] = hi[rows] + 2 * width
-        beyond = hi[rows] > _MAX_AGENTS
-        if np.any(beyond):
-            given_up[rows[beyond]] = True
-            hi[rows[beyond]] = lo[rows[beyond]] + 1
-            rows = rows[~beyond]
-    rows = np.flatnonzero(hi - lo > 1)
-    while rows.size:
-        mid = (lo[rows] + hi[rows]) // 2
-        ok = passes(rows, mid)
-        hi[rows[ok]] = mid[ok]
-        lo[rows[~ok]] = mid[~ok]
-        rows = rows[hi[rows] - lo[rows] > 1]
-    return np.where(given_up, UNREACHABLE, hi)
 
 
 def required_agents(
