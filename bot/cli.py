@@ -20,14 +20,15 @@ from sqlalchemy.exc import OperationalError
 
 from bot.config import load_settings
 from bot.services.errors import DomainError
-from storage.db import make_engine, normalise_url, upgrade
+from storage.db import BUSY_MESSAGE, READ_ONLY, is_busy, make_engine, normalise_url, upgrade
 from storage.importers import (
     ImportFileError,
-    export_shifts,
     import_agents,
     import_shifts,
     import_teams,
     import_volume,
+    iter_export_shifts,
+    parse_file_date,
 )
 from storage.unit_of_work import UnitOfWork
 
@@ -47,6 +48,13 @@ def _iso_date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date in YYYY-MM-DD form") from None
+
+
+def _file_date(text: str) -> date:
+    try:
+        return parse_file_date(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _parse_now(text: str, tz: ZoneInfo | None = None) -> datetime:
@@ -71,7 +79,7 @@ def open_engine(args: argparse.Namespace, *, need_schema: bool = True) -> Engine
     engine = make_engine(url)
     if need_schema:
         try:
-            tables = set(inspect(engine).get_table_names())
+            tables = set(inspect(engine.execution_options(**{READ_ONLY: True})).get_table_names())
         except OperationalError as exc:
             raise CliError(f"cannot open the database {url}: {exc.orig}", 1) from exc
         if "team" not in tables:
@@ -101,19 +109,25 @@ def cmd_import(args: argparse.Namespace) -> int:
     engine = open_engine(args)
     if args.kind != "teams" and not args.team:
         raise CliError(f"`shiftbot import {args.kind}` needs --team NAME")
-    with UnitOfWork(engine) as uow:
-        try:
+    if args.force and args.kind != "shifts":
+        raise CliError("--force applies to `shiftbot import shifts` only")
+    try:
+        with UnitOfWork(engine) as uow:
             if args.kind == "teams":
                 result = import_teams(uow.session, path)
             elif args.kind == "agents":
                 result = import_agents(uow.session, path, args.team)
             elif args.kind == "shifts":
-                result = import_shifts(uow.session, path, args.team)
+                result = import_shifts(uow.session, path, args.team, force=args.force)
             else:
                 result = import_volume(uow.session, path, args.team)
-        except LookupError as exc:
-            raise CliError(str(exc.args[0])) from exc
-        uow.commit()
+            uow.commit()
+    except LookupError as exc:
+        raise CliError(str(exc.args[0])) from exc
+    except OperationalError as exc:
+        if is_busy(exc):
+            raise CliError(BUSY_MESSAGE, 1) from exc
+        raise
     print(result.summary())
     for note in result.notes:
         print(note)
@@ -121,13 +135,19 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    if args.date_from and args.date_to and args.date_from > args.date_to:
+        raise CliError(
+            f"--from {args.date_from.isoformat()} is after --to {args.date_to.isoformat()}; "
+            "give the earlier date first"
+        )
     engine = open_engine(args)
-    with UnitOfWork(engine) as uow:
+    with UnitOfWork(engine, read_only=True) as uow:
         try:
-            text = export_shifts(uow.session, args.team, args.date_from, args.date_to)
+            lines = iter_export_shifts(uow.session, args.team, args.date_from, args.date_to)
         except LookupError as exc:
             raise CliError(str(exc.args[0])) from exc
-    sys.stdout.write(text)
+        for chunk in lines:
+            sys.stdout.write(chunk)
     return 0
 
 
@@ -245,12 +265,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("kind", choices=["teams", "agents", "shifts", "volume"])
     p.add_argument("file")
     p.add_argument("--team", help="team name (all kinds but teams)")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="shifts: replace shifts that chat decisions changed or pending requests are about "
+        "(those requests are cancelled and the people on them told)",
+    )
 
     p = add("export", cmd_export, "export the roster as shifts CSV to stdout")
     p.add_argument("kind", choices=["shifts"])
     p.add_argument("--team", required=True)
-    p.add_argument("--from", dest="date_from", type=_iso_date)
-    p.add_argument("--to", dest="date_to", type=_iso_date)
+    p.add_argument("--from", dest="date_from", type=_file_date)
+    p.add_argument("--to", dest="date_to", type=_file_date)
 
     p = add("demo", cmd_demo, "create a demo database (card-services hotline) and open the console")
     p.add_argument("--dir", default="shiftbot-demo", help="where to write the demo files")

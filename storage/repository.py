@@ -26,6 +26,7 @@ from storage.tables import (
     Agent,
     AuditEvent,
     DigestRun,
+    OutboxMessage,
     ProcessedEvent,
     Request,
     Shift,
@@ -631,3 +632,29 @@ def _insert_once(session: Session, table: Any, values: dict[str, Any]) -> bool:
         return True
     except IntegrityError:
         return False
+
+
+# ----------------------------------------------------------------------------------- outbox
+
+
+def add_outbox(
+    session: Session,
+    *,
+    team_id: int,
+    recipient: str,
+    kind: str,
+    request_id: int | None = None,
+    payload: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> None:
+    """Queue a notice for ``recipient`` (an ``agent_id``), delivered outside a conversation."""
+    session.add(
+        OutboxMessage(
+            team_id=team_id,
+            recipient=recipient,
+            kind=kind,
+            request_id=request_id,
+            payload=payload or {},
+            created_at=at or datetime.now(UTC),
+        )
+    )
