@@ -135,7 +135,7 @@ def _secs(value: float | None) -> str:
 
 
 def staffing_team_day(engine: Engine, team: str, day: date, *, as_json: bool) -> int:
-    with UnitOfWork(engine) as uow:
+    with UnitOfWork(engine, read_only=True) as uow:
         sd = roster.staffing_day(uow, team, day)
     if as_json:
         print(
@@ -213,7 +213,7 @@ def forecast_report(engine: Engine, team: str, first: date, last: date) -> int:
 
 
 def headcount_report(engine: Engine, team: str, first: date, last: date, *, as_json: bool) -> int:
-    with UnitOfWork(engine) as uow:
+    with UnitOfWork(engine, read_only=True) as uow:
         result = planning.headcount_team(uow, team, first, last)
     table = result.table
     if as_json:

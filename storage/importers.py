@@ -19,6 +19,7 @@ import csv
 import getpass
 import io
 import itertools
+import json
 import math
 import re
 import tomllib
@@ -35,7 +36,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Table, bindparam, delete, func, insert, text, update
+from sqlalchemy import String, Table, bindparam, delete, func, insert, text, type_coerce, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, col, select
 
@@ -1001,8 +1002,42 @@ def _no_rows() -> I64:
     return np.empty(0, dtype=np.int64)
 
 
+def _pack(left: Sequence[I64], right: Sequence[I64]) -> tuple[list[I64], list[I64]]:
+    """The same rows with their columns packed into as few int64 words as their ranges allow.
+
+    Equal rows stay equal and different rows stay different; matching a million rows on
+    one or two words instead of six keeps the memory of :func:`_match` small.
+    """
+    packed_left: list[I64] = []
+    packed_right: list[I64] = []
+    word_left: I64 | None = None
+    word_right: I64 | None = None
+    used = 0
+    for a, b in zip(left, right, strict=True):
+        low = min(int(a.min()) if len(a) else 0, int(b.min()) if len(b) else 0)
+        high = max(int(a.max()) if len(a) else 0, int(b.max()) if len(b) else 0)
+        bits = max(1, (high - low).bit_length())
+        a, b = a - low, b - low
+        if word_left is None or word_right is None or used + bits > 62:
+            if word_left is not None and word_right is not None:
+                packed_left.append(word_left)
+                packed_right.append(word_right)
+            word_left, word_right, used = a, b, bits
+        else:
+            word_left = (word_left << bits) | a
+            word_right = (word_right << bits) | b
+            used += bits
+    assert word_left is not None and word_right is not None
+    packed_left.append(word_left)
+    packed_right.append(word_right)
+    return packed_left, packed_right
+
+
 def _group_ids(cols: Sequence[I64]) -> I64:
     """For rows given as columns, an id per row equal for equal rows."""
+    if len(cols) == 1:
+        _, inverse = np.unique(cols[0], return_inverse=True)
+        return inverse.astype(np.int64).reshape(-1)
     total = len(cols[0])
     order = np.lexsort(tuple(cols[::-1]))
     new = np.zeros(total, dtype=bool)
@@ -1011,22 +1046,28 @@ def _group_ids(cols: Sequence[I64]) -> I64:
     for column in cols:
         ordered = column[order]
         new[1:] |= ordered[1:] != ordered[:-1]
+        del ordered
     groups = np.empty(total, dtype=np.int64)
     groups[order] = np.cumsum(new) - 1
     return groups
 
 
-def _ranked(groups: I64, width: int) -> I64:
-    """``group * width + rank``, rank being the row's position among its group's rows."""
-    order = np.argsort(groups, kind="stable")
-    ordered = groups[order]
-    positions = np.arange(len(ordered), dtype=np.int64)
-    first = np.ones(len(ordered), dtype=bool)
-    first[1:] = ordered[1:] != ordered[:-1]
-    start = np.maximum.accumulate(np.where(first, positions, 0))
-    rank = np.empty(len(ordered), dtype=np.int64)
-    rank[order] = positions - start
-    return groups * width + rank
+def _match_keys(left: I64, right: I64) -> tuple[I64, I64]:
+    """Pair equal keys: the k-th occurrence of a value on the left with its k-th on the right."""
+    order_left = np.argsort(left, kind="stable")
+    ordered_left = left[order_left]
+    order_right = np.argsort(right, kind="stable")
+    ordered_right = right[order_right]
+    positions = np.arange(len(ordered_left), dtype=np.int64)
+    first = np.ones(len(ordered_left), dtype=bool)
+    first[1:] = ordered_left[1:] != ordered_left[:-1]
+    rank = positions - np.maximum.accumulate(np.where(first, positions, 0))
+    del positions, first
+    at = np.searchsorted(ordered_right, ordered_left, side="left") + rank
+    del rank
+    found = at < len(ordered_right)
+    found[found] = ordered_right[at[found]] == ordered_left[found]
+    return order_left[found].astype(np.int64), order_right[at[found]].astype(np.int64)
 
 
 def _match(left: Sequence[I64], right: Sequence[I64]) -> tuple[I64, I64]:
@@ -1034,11 +1075,14 @@ def _match(left: Sequence[I64], right: Sequence[I64]) -> tuple[I64, I64]:
     n, m = len(left[0]), len(right[0])
     if n == 0 or m == 0:
         return _no_rows(), _no_rows()
-    groups = _group_ids([np.concatenate((a, b)) for a, b in zip(left, right, strict=True)])
-    width = n + m
-    keys_left, keys_right = _ranked(groups[:n], width), _ranked(groups[n:], width)
-    _, ia, ib = np.intersect1d(keys_left, keys_right, assume_unique=True, return_indices=True)
-    return ia.astype(np.int64), ib.astype(np.int64)
+    packed_left, packed_right = _pack(left, right)
+    if len(packed_left) == 1:
+        return _match_keys(packed_left[0], packed_right[0])
+    groups = _group_ids(
+        [np.concatenate((a, b)) for a, b in zip(packed_left, packed_right, strict=True)]
+    )
+    del packed_left, packed_right
+    return _match_keys(groups[:n], groups[n:])
 
 
 class _Clock:
@@ -1234,23 +1278,68 @@ class _Stored:
     freed: npt.NDArray[np.bool_]
 
 
+def _raw(column: Any) -> Any:
+    """A column read as the driver returns it, without per-row type conversion.
+
+    SQLite gives text (converted below with a cache: a roster repeats the same instants,
+    dates and breaks again and again), PostgreSQL gives ``datetime``/``date``/lists.
+    """
+    return type_coerce(column, String)
+
+
+class _RawValues:
+    """Cached conversions of raw column values to epoch seconds, ordinals and patterns."""
+
+    def __init__(self, patterns: _Interner) -> None:
+        self.patterns = patterns
+        self.epoch = lru_cache(maxsize=65_536)(self._epoch)
+        self.ordinal = lru_cache(maxsize=65_536)(self._ordinal)
+        self._breaks = lru_cache(maxsize=65_536)(self._breaks_of)
+
+    @staticmethod
+    def _epoch(value: Any) -> int:
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return int(moment.timestamp())
+
+    @staticmethod
+    def _ordinal(value: Any) -> int:
+        day = date.fromisoformat(value[:10]) if isinstance(value, str) else value
+        return int(day.toordinal())
+
+    def _breaks_of(self, value: Any, start: int) -> int:
+        windows = json.loads(value) if isinstance(value, str) else value
+        if not windows:
+            return 0
+        return self.patterns(
+            tuple(sorted((self.epoch(b0) - start, self.epoch(b1) - start) for b0, b1 in windows))
+        )
+
+    def breaks(self, value: Any, start: int) -> int:
+        if value is None:
+            return 0
+        if not isinstance(value, str):
+            value = json.dumps(value)
+        return int(self._breaks(value, start))
+
+
 def _load_stored(
     session: Session,
     team_id: int,
     first: date,
     last: date,
-    clock: _Clock,
     skills: _Interner,
     patterns: _Interner,
 ) -> _Stored:
     stmt = sa_select(
         col(Shift.id),
         col(Shift.agent_pk),
-        col(Shift.local_date),
-        col(Shift.start_utc),
-        col(Shift.end_utc),
+        _raw(col(Shift.local_date)),
+        _raw(col(Shift.start_utc)),
+        _raw(col(Shift.end_utc)),
         col(Shift.skill),
-        col(Shift.breaks),
+        _raw(col(Shift.breaks)),
         col(Shift.freed_from_pk),
     ).where(
         col(Shift.team_id) == team_id,
@@ -1261,31 +1350,23 @@ def _load_stored(
         # Hold the shifts until commit, so that an approval in chat cannot change one
         # between this read and the write below (it waits, then finds the new roster).
         stmt = stmt.with_for_update()
+    raw = _RawValues(patterns)
+    epoch, ordinal, breaks_of = raw.epoch, raw.ordinal, raw.breaks
     values: list[array[int]] = [array("q") for _ in range(9)]
-    line = 0
+    appends = [v.append for v in values]
+    a_line, a_agent, a_day, a_start, a_end, a_skill, a_brk, a_id, a_freed = appends
     result = session.execute(stmt.execution_options(yield_per=STREAM_ROWS))
     for shift_id, agent_pk, day, start, end, skill, breaks, freed in result:
-        s = int(start.timestamp())
-        brk = 0
-        if breaks:
-            brk = patterns(
-                tuple(
-                    sorted((clock.iso_epoch(b0) - s, clock.iso_epoch(b1) - s) for b0, b1 in breaks)
-                )
-            )
-        row = (
-            line,
-            -1 if agent_pk is None else agent_pk,
-            day.toordinal(),
-            s,
-            int(end.timestamp()),
-            skills(skill),
-            brk,
-            shift_id,
-            0 if freed is None else 1,
-        )
-        for column, value in zip(values, row, strict=True):
-            column.append(value)
+        s = epoch(start)
+        a_line(0)
+        a_agent(-1 if agent_pk is None else agent_pk)
+        a_day(ordinal(day))
+        a_start(s)
+        a_end(epoch(end))
+        a_skill(skills(skill))
+        a_brk(breaks_of(breaks, s))
+        a_id(shift_id)
+        a_freed(0 if freed is None else 1)
     rows = _columns(values[:7])
     ids = np.frombuffer(values[7], dtype=np.int64) if len(values[7]) else _no_rows()
     freed_flags = (np.frombuffer(values[8], dtype=np.int64) if len(values[8]) else _no_rows()) > 0
@@ -1377,22 +1458,24 @@ class _ShiftPlan:
 
 
 def _plan(rows: _ShiftColumns, stored: _Stored) -> _ShiftPlan:
-    file_cols = [rows.agent, rows.day, rows.start, rows.end, rows.skill, rows.brk]
-    stored_rows = stored.rows
-    stored_cols = [
-        stored_rows.agent,
-        stored_rows.day,
-        stored_rows.start,
-        stored_rows.end,
-        stored_rows.skill,
-        stored_rows.brk,
-    ]
-    same_file, same_stored = _match(file_cols, stored_cols)
+    """Which file rows are unchanged, update a stored shift or are new; what is removed.
+
+    A row is unchanged when a stored shift has the same person (or is open too), times,
+    skill, breaks and date; otherwise it updates the stored shift of the same person
+    starting at the same instant, if there is one.
+    """
+    srows = stored.rows
+    same_file, same_stored = _match(
+        [rows.agent, rows.start, rows.end - rows.start, rows.skill, rows.brk],
+        [srows.agent, srows.start, srows.end - srows.start, srows.skill, srows.brk],
+    )
+    same_day = rows.day[same_file] == srows.day[same_stored]
+    same_file, same_stored = same_file[same_day], same_stored[same_day]
     rest_file = np.setdiff1d(np.arange(len(rows), dtype=np.int64), same_file)
-    rest_stored = np.setdiff1d(np.arange(len(stored_rows), dtype=np.int64), same_stored)
+    rest_stored = np.setdiff1d(np.arange(len(srows), dtype=np.int64), same_stored)
     pf, ps = _match(
         [rows.agent[rest_file], rows.start[rest_file]],
-        [stored_rows.agent[rest_stored], stored_rows.start[rest_stored]],
+        [srows.agent[rest_stored], srows.start[rest_stored]],
     )
     updated_file, updated_stored = rest_file[pf], rest_stored[ps]
     return _ShiftPlan(
@@ -1613,7 +1696,7 @@ def import_shifts(
     _check_overlaps(session, rows, team.id, first, last, names, problems)
     problems.raise_if_any()
 
-    stored = _load_stored(session, team.id, first, last, clock, skills, patterns)
+    stored = _load_stored(session, team.id, first, last, skills, patterns)
     plan = _plan(rows, stored)
     writer = _ShiftWriter(team.id, clock, names, skills, patterns)
     refs = _requests_on_shifts(session, team.id, first, last, stored.id)
@@ -1803,15 +1886,14 @@ def iter_export_shifts(
 def _export_lines(
     session: Session, team: Team, start: date | None, end: date | None
 ) -> Iterator[str]:
-    tz = ZoneInfo(team.timezone)
     query = (
         sa_select(
             col(Agent.agent_id),
-            col(Shift.local_date),
-            col(Shift.start_utc),
-            col(Shift.end_utc),
+            _raw(col(Shift.local_date)),
+            _raw(col(Shift.start_utc)),
+            _raw(col(Shift.end_utc)),
             col(Shift.skill),
-            col(Shift.breaks),
+            _raw(col(Shift.breaks)),
         )
         .select_from(Shift)
         .join(Agent, col(Agent.id) == col(Shift.agent_pk), isouter=True)
@@ -1827,22 +1909,37 @@ def _export_lines(
         func.coalesce(col(Agent.agent_id), ""),
         col(Shift.id),
     )
-    clock = _Clock(tz)
-    hhmm, iso_epoch = clock.hhmm, clock.iso_epoch
+    clock = _Clock(ZoneInfo(team.timezone))
+    raw = _RawValues(_Interner([()]))
+
+    @lru_cache(maxsize=65_536)
+    def local_time(value: Any) -> str:
+        return clock.hhmm(raw.epoch(value))
+
+    @lru_cache(maxsize=65_536)
+    def iso_day(value: Any) -> str:
+        return date.fromordinal(raw.ordinal(value)).isoformat()
+
+    @lru_cache(maxsize=65_536)
+    def windows(value: str) -> str:
+        return ";".join(f"{local_time(b0)}-{local_time(b1)}" for b0, b1 in json.loads(value))
+
     buffer = io.StringIO()
     out = csv.writer(buffer, lineterminator="\n")
     out.writerow([*SHIFT_COLUMNS, "breaks"])
     rows = session.execute(query.execution_options(yield_per=STREAM_ROWS))
     for count, (agent_id, day, s, e, skill, breaks) in enumerate(rows, start=1):
+        if breaks is not None and not isinstance(breaks, str):
+            breaks = json.dumps(breaks)
         out.writerow(
-            [
+            (
                 agent_id or "",
-                day.isoformat(),
-                hhmm(int(s.timestamp())),
-                hhmm(int(e.timestamp())),
+                iso_day(day),
+                local_time(s),
+                local_time(e),
                 skill,
-                ";".join(f"{hhmm(iso_epoch(b0))}-{hhmm(iso_epoch(b1))}" for b0, b1 in breaks or ()),
-            ]
+                windows(breaks) if breaks else "",
+            )
         )
         if count % STREAM_ROWS == 0:
             yield buffer.getvalue()
