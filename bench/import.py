@@ -36,12 +36,14 @@ from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from storage.db import normalise_url, upgrade  # noqa: E402
+from storage.db import normalise_url, upgrade
 
 TEAM = "bench-desk"
 FIRST = date(2027, 1, 4)
 DAYS = 365
 SKILLS = ("cards", "loans", "wealth")
+EARLY = ("08:00", "16:00", "12:00-12:30")
+LATE = ("14:00", "22:00", "18:00-18:30")
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
@@ -67,9 +69,7 @@ def write_files(directory: Path, rows: int) -> tuple[Path, Path, Path]:
                 if written == rows:
                     break
                 early = (a + d // 7) % 2 == 0
-                start, end, brk = (
-                    ("08:00", "16:00", "12:00-12:30") if early else ("14:00", "22:00", "18:00-18:30")
-                )
+                start, end, brk = EARLY if early else LATE
                 out.write(f"a{a:05d},{day},{start},{end},{SKILLS[a % 3]},{brk}\n")
                 written += 1
     return teams, people, shifts
@@ -129,8 +129,8 @@ def run(url: str, files: tuple[Path, Path, Path], rows: int, label: str) -> None
     teams, people, shifts = files
     upgrade(url)
     db = ["--database-url", url]
-    for argv in (["import", "teams", str(teams)], ["import", "agents", str(people), "--team", TEAM]):
-        measure([*argv, *db])
+    measure(["import", "teams", str(teams), *db])
+    measure(["import", "agents", str(people), "--team", TEAM, *db])
     last = (FIRST + timedelta(days=DAYS - 1)).isoformat()
     steps = [
         ("import (all new)", ["import", "shifts", str(shifts), "--team", TEAM]),

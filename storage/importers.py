@@ -40,8 +40,8 @@ from sqlalchemy import String, Table, bindparam, delete, func, insert, text, typ
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, col, select
 
+from storage import db
 from storage import repository as repo
-from storage.db import SQLITE_BUSY_TIMEOUT_MS
 from storage.localtime import LocalTimeError, to_utc
 from storage.tables import Agent, AuditEvent, Request, Shift, Team
 
@@ -539,7 +539,7 @@ def _team(session: Session, team_name: str, *, lock: bool = False) -> Team:
 def _begin_import(session: Session) -> None:
     """Wait for another writer at most the busy timeout, as SQLite does, then give up."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text(f"SET LOCAL lock_timeout = {int(SQLITE_BUSY_TIMEOUT_MS)}"))
+        session.execute(text(f"SET LOCAL lock_timeout = {int(db.SQLITE_BUSY_TIMEOUT_MS)}"))
 
 
 def _table(name: str) -> Table:
