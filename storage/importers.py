@@ -469,11 +469,12 @@ class _CsvReader:
             problems.raise_if_any()
             raise AssertionError("unreachable")
         header = [h.strip() for h in first]
+        if any(CONTROL_RE.search(h) for h in header):
+            problems.add(1, "header", "the header contains a control character such as NUL")
+            problems.raise_if_any()
         seen: dict[str, int] = {}
         for number, name in enumerate(header, start=1):
-            if "\x00" in name:
-                problems.add(1, "header", "the header contains a NUL character (\\x00)")
-            elif name in seen:
+            if name in seen:
                 problems.add(
                     1, name, f"duplicate column {name!r} (columns {seen[name]} and {number})"
                 )
