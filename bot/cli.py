@@ -23,6 +23,7 @@ from bot.services.errors import DomainError
 from storage.db import BUSY_MESSAGE, READ_ONLY, is_busy, make_engine, normalise_url, upgrade
 from storage.importers import (
     ImportFileError,
+    RosterChanged,
     import_agents,
     import_shifts,
     import_teams,
@@ -124,6 +125,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             uow.commit()
     except LookupError as exc:
         raise CliError(str(exc.args[0])) from exc
+    except RosterChanged as exc:
+        raise CliError(str(exc), 1) from exc
     except OperationalError as exc:
         if is_busy(exc):
             raise CliError(BUSY_MESSAGE, 1) from exc
@@ -357,6 +360,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"shiftbot: {exc.message}", file=sys.stderr)
         return 2
     except OperationalError as exc:
+        if is_busy(exc):
+            print(f"shiftbot: {BUSY_MESSAGE}", file=sys.stderr)
+            return 1
         print(f"shiftbot: database error: {exc.orig}", file=sys.stderr)
         return 1
 

@@ -36,7 +36,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import String, Table, bindparam, delete, func, insert, text, type_coerce, update
+from sqlalchemy import (
+    JSON,
+    String,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    text,
+    type_coerce,
+    update,
+)
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, col, select
 
@@ -552,6 +563,34 @@ def _batches(items: Sequence[Any], size: int = BATCH_ROWS) -> Iterator[Sequence[
         yield items[start : start + size]
 
 
+def _insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert one batch of rows (all with the same keys).
+
+    PostgreSQL gets them through ``COPY … FROM STDIN`` on the session's own connection and
+    transaction: an ``executemany`` would send one ``INSERT`` per row. SQLite runs the
+    ``executemany`` in-process, which is as fast.
+    """
+    if not rows:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(insert(table), rows)
+        return
+    session.flush()
+    columns = list(rows[0])
+    as_json = [isinstance(table.c[c].type, JSON) for c in columns]
+    names = ", ".join(f'"{c}"' for c in columns)
+    driver = session.connection().connection.driver_connection
+    assert driver is not None
+    with (
+        driver.cursor() as cursor,
+        cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy,
+    ):
+        for row in rows:
+            copy.write_row(
+                [json.dumps(row[c]) if j else row[c] for c, j in zip(columns, as_json, strict=True)]
+            )
+
+
 def _audit_rows(session: Session, rows: Iterable[dict[str, Any]]) -> None:
     """Insert audit rows in batches (a big import writes one per changed shift)."""
     table = _table("audit_event")
@@ -559,10 +598,9 @@ def _audit_rows(session: Session, rows: Iterable[dict[str, Any]]) -> None:
     for row in rows:
         batch.append(row)
         if len(batch) >= BATCH_ROWS:
-            session.execute(insert(table), batch)
+            _insert_rows(session, table, batch)
             batch = []
-    if batch:
-        session.execute(insert(table), batch)
+    _insert_rows(session, table, batch)
 
 
 def _audit(
@@ -1347,10 +1385,6 @@ def _load_stored(
         col(Shift.local_date) >= first,
         col(Shift.local_date) <= last,
     )
-    if session.get_bind().dialect.name == "postgresql":
-        # Hold the shifts until commit, so that an approval in chat cannot change one
-        # between this read and the write below (it waits, then finds the new roster).
-        stmt = stmt.with_for_update()
     raw = _RawValues(patterns)
     epoch, ordinal, breaks_of = raw.epoch, raw.ordinal, raw.breaks
     values: list[array[int]] = [array("q") for _ in range(9)]
@@ -1372,6 +1406,67 @@ def _load_stored(
     ids = np.frombuffer(values[7], dtype=np.int64) if len(values[7]) else _no_rows()
     freed_flags = (np.frombuffer(values[8], dtype=np.int64) if len(values[8]) else _no_rows()) > 0
     return _Stored(rows, ids, freed_flags)
+
+
+class RosterChanged(Exception):
+    """A shift the import is about to change was changed meanwhile (a decision in chat)."""
+
+
+_SHIFT_STATE = (
+    col(Shift.id),
+    col(Shift.agent_pk),
+    _raw(col(Shift.local_date)),
+    _raw(col(Shift.start_utc)),
+    _raw(col(Shift.end_utc)),
+    col(Shift.skill),
+    _raw(col(Shift.breaks)),
+)
+
+
+def _lock_changed(
+    session: Session, stored: _Stored, indexes: I64, skills: _Interner, patterns: _Interner
+) -> None:
+    """Lock the stored shifts the import will update or remove, and check they are as read.
+
+    PostgreSQL only (SQLite's writer already holds the database). Chat decisions lock a
+    shift before changing it, so after this no decision can change these shifts until the
+    import commits; one that came first is noticed here and the import stops.
+    """
+    if session.get_bind().dialect.name != "postgresql" or not len(indexes):
+        return
+    raw = _RawValues(patterns)
+    srows = stored.rows
+    for batch in _batches(indexes.tolist()):
+        expected = {
+            int(stored.id[j]): (
+                int(srows.agent[j]),
+                int(srows.day[j]),
+                int(srows.start[j]),
+                int(srows.end[j]),
+                int(srows.skill[j]),
+                int(srows.brk[j]),
+            )
+            for j in batch
+        }
+        found = session.execute(
+            sa_select(*_SHIFT_STATE).where(col(Shift.id).in_(list(expected))).with_for_update()
+        ).all()
+        now = {}
+        for shift_id, agent_pk, day, start, end, skill, breaks in found:
+            s = raw.epoch(start)
+            now[shift_id] = (
+                -1 if agent_pk is None else agent_pk,
+                raw.ordinal(day),
+                s,
+                raw.epoch(end),
+                skills(skill),
+                raw.breaks(breaks, s),
+            )
+        if now != expected:
+            raise RosterChanged(
+                "the roster changed while the file was being imported (a decision in chat); "
+                "nothing was imported: run the import again"
+            )
 
 
 @dataclass(frozen=True)
@@ -1699,6 +1794,8 @@ def import_shifts(
 
     stored = _load_stored(session, team.id, first, last, skills, patterns)
     plan = _plan(rows, stored)
+    changing = np.concatenate((plan.updated_stored, plan.removed_stored))
+    _lock_changed(session, stored, changing, skills, patterns)
     writer = _ShiftWriter(team.id, clock, names, skills, patterns)
     refs = _requests_on_shifts(session, team.id, first, last, stored.id)
     protected = _conflicts(rows, stored, plan, refs, writer, problems)
@@ -1856,7 +1953,7 @@ def _write_shifts(
         params = [writer.values(rows, i) for i in batch]
         for i in batch:
             audit(None, writer.state(rows, i))
-        session.execute(insert(table), params)
+        _insert_rows(session, table, params)
         _audit_rows(session, audits)
         audits.clear()
 
@@ -2021,15 +2118,13 @@ def import_volume(
                 problems.add(line, "calls", str(exc))
                 continue
             try:
-                aht = _decimal(row[i_aht], "a handling time in seconds", 0.0, MAX_AHT_SECONDS)
-                if aht < 1 and not (aht == 0 and calls == 0):
-                    raise ValueError(
-                        f"{_show(row[i_aht])} is not a handling time in seconds "
-                        f"(1 to {MAX_AHT_SECONDS:g}; 0 only when there are no calls)"
-                    )
+                aht = _decimal(row[i_aht], "a handling time in seconds", 1.0, MAX_AHT_SECONDS)
             except ValueError as exc:
-                problems.add(line, "aht_seconds", str(exc))
-                continue
+                if calls == 0 and NUMBER_RE.fullmatch(row[i_aht]) and float(row[i_aht]) == 0:
+                    aht = 0.0
+                else:
+                    problems.add(line, "aht_seconds", f"{exc}; 0 only when there are no calls")
+                    continue
             lines.append(line)
             skill_ix.append(skill)
             epochs.append(instant)
@@ -2114,8 +2209,9 @@ def import_volume(
     created = np.setdiff1d(np.arange(len(line_a), dtype=np.int64), ia).tolist()
     result.created = len(created)
     for batch in _batches(created):
-        session.execute(
-            insert(table),
+        _insert_rows(
+            session,
+            table,
             [
                 {
                     "team_id": team.id,

@@ -685,7 +685,7 @@ BAD_FILES: dict[str, tuple[str, str, str]] = {
     "day-long handling time": (
         "volume",
         "interval_start,skill,calls,aht_seconds\n2026-11-02T08:00,cards,10,86401\n",
-        "volume.csv:2: aht_seconds: '86401' is not a handling time in seconds (0 to 86400)",
+        "volume.csv:2: aht_seconds: '86401' is not a handling time in seconds (1 to 86400)",
     ),
     "NaN handling time": (
         "volume",
@@ -847,3 +847,28 @@ def test_every_number_a_file_brings_is_finite() -> None:
     for text_value in ("nan", "NaN", "inf", "-inf", "1e999", "1_000", "٣"):
         with pytest.raises(ValueError):
             importers._decimal(text_value, "a number", 0.0, math.inf)
+
+
+def test_a_decision_taken_while_the_file_is_read_stops_the_import(
+    team: Engine,
+    db_url: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if team.dialect.name == "sqlite":
+        pytest.skip("on SQLite the import holds the only write lock from its first read")
+    plan = importers._plan
+
+    def plan_then_someone_decides(*args: Any) -> Any:
+        result = plan(*args)
+        with team.begin() as conn:
+            conn.execute(text("UPDATE shift SET end_utc = end_utc + interval '1 hour'"))
+        return result
+
+    monkeypatch.setattr(importers, "_plan", plan_then_someone_decides)
+    changed = tmp_path / "changed.csv"
+    changed.write_text(SHIFTS.replace("08:00,17:00", "08:00,16:00"), encoding="utf-8")
+    code, _out, err = import_cli(capsys, db_url, changed)
+    assert code == 1
+    assert "the roster changed while the file was being imported" in err
