@@ -384,7 +384,7 @@ def _bad_utf8(path: Path) -> tuple[int, int, int] | None:
             pending = data[good:]
 
 
-def _read_text(path: Path, limit: int, columns: Sequence[str] | None = None) -> str:
+def _read_text(path: Path, limit: int) -> str:
     _check_size(path, limit)
     try:
         raw = path.read_bytes()
@@ -396,7 +396,7 @@ def _read_text(path: Path, limit: int, columns: Sequence[str] | None = None) -> 
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         problems = _Problems(path.name)
-        _blame_encoding(path, problems, columns)
+        _blame_encoding(path, problems, None)
         problems.raise_if_any()
         raise AssertionError("unreachable") from None
 
@@ -1130,8 +1130,7 @@ class _Clock:
     def __init__(self, tz: ZoneInfo) -> None:
         self.tz = tz
         self.instant = lru_cache(maxsize=65_536)(self._instant)
-        self.local = lru_cache(maxsize=65_536)(self._local)
-        self.iso_epoch = lru_cache(maxsize=65_536)(self._iso_epoch)
+        self.hhmm = lru_cache(maxsize=65_536)(self._hhmm)
         self.utc = lru_cache(maxsize=65_536)(self._utc)
 
     def _instant(self, ordinal: int, minutes: int) -> int | str:
@@ -1147,20 +1146,13 @@ class _Clock:
             return f"{day.isoformat()} cannot be converted in {self.tz.key}"
         return int(moment.timestamp())
 
-    def _local(self, epoch: int) -> tuple[str, str]:
-        moment = datetime.fromtimestamp(epoch, UTC).astimezone(self.tz)
-        return moment.date().isoformat(), moment.strftime("%H:%M")
-
-    @staticmethod
-    def _iso_epoch(stamp: str) -> int:
-        return int(datetime.fromisoformat(stamp).timestamp())
+    def _hhmm(self, epoch: int) -> str:
+        """Local ``HH:MM`` of an instant."""
+        return datetime.fromtimestamp(epoch, UTC).astimezone(self.tz).strftime("%H:%M")
 
     @staticmethod
     def _utc(epoch: int) -> datetime:
         return datetime.fromtimestamp(epoch, UTC)
-
-    def hhmm(self, epoch: int) -> str:
-        return self.local(epoch)[1]
 
 
 class _ShiftParser:
@@ -1956,15 +1948,6 @@ def _write_shifts(
         _insert_rows(session, table, params)
         _audit_rows(session, audits)
         audits.clear()
-
-
-def format_breaks(breaks: Iterable[Sequence[str]], tz: ZoneInfo) -> str:
-    out = []
-    for start, end in breaks:
-        s = datetime.fromisoformat(start).astimezone(tz)
-        e = datetime.fromisoformat(end).astimezone(tz)
-        out.append(f"{s:%H:%M}-{e:%H:%M}")
-    return ";".join(out)
 
 
 def iter_export_shifts(
