@@ -29,11 +29,11 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from storage.importers import (
-        export_shifts,
         import_agents,
         import_shifts,
         import_teams,
         import_volume,
+        iter_export_shifts,
     )
     from storage.unit_of_work import UnitOfWork
 else:
@@ -49,7 +49,7 @@ else:
         call.__name__ = name
         return call
 
-    export_shifts = _on_first_use("storage.importers", "export_shifts")
+    iter_export_shifts = _on_first_use("storage.importers", "iter_export_shifts")
     import_agents = _on_first_use("storage.importers", "import_agents")
     import_shifts = _on_first_use("storage.importers", "import_shifts")
     import_teams = _on_first_use("storage.importers", "import_teams")
@@ -174,7 +174,9 @@ def open_engine(args: argparse.Namespace, *, need_schema: bool = True) -> Engine
     engine = make_engine(url)
     if need_schema:
         try:
-            tables = set(inspect(engine).get_table_names())
+            from storage.db import READ_ONLY
+
+            tables = set(inspect(engine.execution_options(**{READ_ONLY: True})).get_table_names())
         except OperationalError as exc:
             raise CliError(f"cannot open the database {url}: {exc.orig}", 1) from exc
         if "team" not in tables:
@@ -240,25 +242,38 @@ def cmd_init_db(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import OperationalError
+
+    from storage.db import BUSY_MESSAGE, is_busy
+    from storage.importers import RosterChanged
+
     path = Path(args.file)
     if not path.exists():
         raise CliError(f"{path}: no such file")
     engine = open_engine(args)
     if args.kind != "teams" and not args.team:
         raise CliError(f"`shiftbot import {args.kind}` needs --team NAME")
-    with UnitOfWork(engine) as uow:
-        try:
+    if args.force and args.kind != "shifts":
+        raise CliError("--force applies to `shiftbot import shifts` only")
+    try:
+        with UnitOfWork(engine) as uow:
             if args.kind == "teams":
                 result = import_teams(uow.session, path)
             elif args.kind == "agents":
                 result = import_agents(uow.session, path, args.team)
             elif args.kind == "shifts":
-                result = import_shifts(uow.session, path, args.team)
+                result = import_shifts(uow.session, path, args.team, force=args.force)
             else:
                 result = import_volume(uow.session, path, args.team)
-        except LookupError as exc:
-            raise CliError(str(exc.args[0])) from exc
-        uow.commit()
+            uow.commit()
+    except LookupError as exc:
+        raise CliError(str(exc.args[0])) from exc
+    except RosterChanged as exc:
+        raise CliError(str(exc), 1) from exc
+    except OperationalError as exc:
+        if is_busy(exc):
+            raise CliError(BUSY_MESSAGE, 1) from exc
+        raise
     print(result.summary())
     for note in result.notes:
         print(note)
@@ -266,13 +281,19 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    if args.date_from and args.date_to and args.date_from > args.date_to:
+        raise CliError(
+            f"--from {args.date_from.isoformat()} is after --to {args.date_to.isoformat()}; "
+            "give the earlier date first"
+        )
     engine = open_engine(args)
-    with UnitOfWork(engine) as uow:
+    with UnitOfWork(engine, read_only=True) as uow:
         try:
-            text = export_shifts(uow.session, args.team, args.date_from, args.date_to)
+            lines = iter_export_shifts(uow.session, args.team, args.date_from, args.date_to)
         except LookupError as exc:
             raise CliError(str(exc.args[0])) from exc
-    sys.stdout.write(text)
+        for chunk in lines:
+            sys.stdout.write(chunk)
     return 0
 
 
@@ -426,6 +447,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("file", help="the TOML or CSV file to import")
     p.add_argument("--team", help="team name (all kinds but teams)")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="shifts: replace shifts that chat decisions changed or pending requests are about "
+        "(those requests are cancelled and the people on them told)",
+    )
 
     p = add("export", cmd_export, "export the roster as shifts CSV to stdout")
     p.add_argument("kind", choices=["shifts"], help="what to export")
@@ -600,6 +627,11 @@ def _failure(exc: Exception) -> int | None:
         return 2
     sa_exc = sys.modules.get("sqlalchemy.exc")
     if sa_exc is not None and isinstance(exc, sa_exc.OperationalError):
+        from storage.db import BUSY_MESSAGE, is_busy
+
+        if is_busy(exc):
+            print(f"shiftbot: {BUSY_MESSAGE}", file=sys.stderr)
+            return 1
         print(f"shiftbot: database error: {exc.orig}", file=sys.stderr)
         return 1
     return None

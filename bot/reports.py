@@ -195,7 +195,7 @@ def staffing_team_day(engine: Engine, team: str, day: date, *, as_json: bool) ->
     day is reported as usual.
     """
     try:
-        with UnitOfWork(engine) as uow:
+        with UnitOfWork(engine, read_only=True) as uow:
             sd = roster.staffing_day(uow, team, day)
     except OverflowError:
         raise BadRequest(f"{day} is too close to the edge of the calendar") from None
@@ -329,7 +329,7 @@ def headcount_report(engine: Engine, team: str, first: date, last: date, *, as_j
         monday, sunday = whole_weeks(first, last)
     except ValueError:
         raise BadRequest(f"the weeks of {first} … {last} run past the calendar") from None
-    with UnitOfWork(engine) as uow:
+    with UnitOfWork(engine, read_only=True) as uow:
         result = planning.headcount_team(uow, team, monday, sunday)
     table = result.table
     extended = (monday, sunday) != (first, last)

@@ -101,3 +101,19 @@ def current_revision(engine: Engine) -> str | None:
 
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
+
+
+BUSY_MESSAGE = "the database is busy (another import or the bot is writing); try again in a moment"
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether ``exc`` means another writer held the lock longer than the busy timeout.
+
+    SQLite says "database is locked" (or "busy"); PostgreSQL raises ``lock_not_available``
+    (SQLSTATE 55P03) once an import's ``lock_timeout`` runs out.
+    """
+    orig = getattr(exc, "orig", exc)
+    if getattr(orig, "sqlstate", None) == "55P03":
+        return True
+    message = str(orig).lower()
+    return "database is locked" in message or "database is busy" in message
