@@ -188,6 +188,8 @@ def test_a_swap_from_the_slash_command_to_a_leads_approve_click(world: SlackWorl
     fake, slack = world.fake, world.slack
     before = shift_times(world.engine, world.day)
     assert before["amy"] == "09:00" and before["bob"] == "08:00"
+    assert slack.home_opened(LIN).status == 200
+    fake.wait(lambda: fake.calls("views.publish"), what="Lin's Home")
 
     sent = slack.command(AMY, f"swap {world.words} with <@{BOB}|bob>")
     assert sent.status == 200 and sent.body == ""
@@ -205,6 +207,13 @@ def test_a_swap_from_the_slash_command_to_a_leads_approve_click(world: SlackWorl
     lin_msg = world.dm_with(LIN, "approve:1")
     mei_msg = world.dm_with(MEI, "approve:1")
     assert lin_msg.action_ids() == mei_msg.action_ids() == ["approve:1", "deny:1"]
+    fake.wait(
+        lambda: [
+            c for c in fake.calls("views.publish") if "approve:1" in _action_ids(c.args["view"])
+        ],
+        what="Lin's Home showing the approval",
+    )
+    approved_at = time.time()
     assert slack.click(LIN, lin_msg, "approve:1").status == 200
     world.dm_saying(LIN, "Approved #1")
 
@@ -229,12 +238,27 @@ def test_a_swap_from_the_slash_command_to_a_leads_approve_click(world: SlackWorl
     assert after["amy"] == "08:00" and after["bob"] == "09:00"
     assert count(world.engine, AuditEvent, AuditEvent.action == "approve") == 1
 
-    # Home tabs of the people concerned were refreshed.
-    published = fake.wait(
-        lambda: {c.args["user_id"] for c in fake.calls("views.publish")} >= {AMY, BOB, LIN} or None,
-        what="App Home refreshed",
-    )
-    assert published
+    # Lin's Home tab, open since before the swap, showed the approval and now does not.
+    homes = [c.args["view"] for c in fake.calls("views.publish") if c.args["user_id"] == LIN]
+    assert any("approve:1" in _action_ids(v) for v in homes)
+    latest = fake.wait(
+        lambda: [
+            c.args["view"]
+            for c in fake.calls("views.publish")
+            if c.args["user_id"] == LIN and c.at > approved_at
+        ][-1:],
+        what="Lin's Home refreshed after the approval",
+    )[0]
+    assert "approve:1" not in _action_ids(latest)
+
+
+def _action_ids(view: dict[str, object]) -> list[str]:
+    return [
+        str(e.get("action_id"))
+        for b in view["blocks"]  # type: ignore[attr-defined]
+        for e in b.get("elements", [])
+        if isinstance(e, dict)
+    ]
 
 
 def test_a_leave_through_the_modal_reaches_the_leads_with_its_impact(
@@ -333,9 +357,10 @@ def test_a_retry_and_a_double_click_have_one_effect(world: SlackWorld) -> None:
     asked = world.dm_with(BOB, "accept:1")
     # The same click delivered twice, and a second click on the same button.
     payload = slack.click_payload(BOB, asked, "accept:1")
+    second_click = slack.click_payload(BOB, asked, "accept:1")
     assert slack.interaction(payload).status == 200
     assert slack.interaction(payload).status == 200
-    assert slack.click(BOB, asked, "accept:1").status == 200
+    assert slack.interaction(second_click).status == 200
     world.dm_saying(BOB, "You accepted #1")
     world.dm_with(LIN, "approve:1")
     time.sleep(1.5)  # let anything that would be sent twice arrive

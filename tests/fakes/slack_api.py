@@ -14,6 +14,7 @@ the bot under test runs in another process.
 from __future__ import annotations
 
 import asyncio
+import copy
 import itertools
 import json
 import threading
@@ -23,7 +24,7 @@ import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from aiohttp import WSMsgType, web
@@ -196,8 +197,14 @@ class FakeSlack:
             return [c for c in self._calls if method is None or c.method == method]
 
     def messages(self, channel: str | None = None) -> list[Message]:
+        """Copies of the messages as they are now, oldest first (a copy keeps showing the
+        buttons its reader saw, as a client does until it redraws)."""
         with self._lock:
-            found = [m for m in self._messages.values() if channel is None or m.channel == channel]
+            found = [
+                replace(m, blocks=copy.deepcopy(m.blocks))
+                for m in self._messages.values()
+                if channel is None or m.channel == channel
+            ]
         return sorted(found, key=lambda m: float(m.ts))
 
     def dms(self, user_id: str) -> list[Message]:

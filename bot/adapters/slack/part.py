@@ -23,6 +23,7 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
@@ -52,8 +53,14 @@ TRANSPORT = "slack"
 EVENTS_PATH = "/slack/events"
 CACHE_SECONDS = 60.0
 """How long a person's or a team's directory entry is reused before it is read again."""
-HOME_DELAY = 0.5
+HOME_DELAY = 1.0
 """Changes that concern one person within this many seconds refresh their Home tab once."""
+HOME_WATCH = 3600.0
+"""A Home tab opened within this many seconds is refreshed after each change that concerns
+its person (opening the tab always publishes it afresh)."""
+CORE_SLOTS = 4
+"""Core calls in flight at once. More only queue for the database's write lock, and each
+busy worker thread takes interpreter time from the event loop that acknowledges Slack."""
 RECENT_EVENTS = 10_000
 """Event ids this process remembers, so a retried look-up is not answered twice."""
 STOP_GRACE = 10.0
@@ -177,11 +184,21 @@ class SlackPart:
         self._contacts = _Ttl(CACHE_SECONDS)
         self._locales: dict[str, str | None] = {}
         self._recent: OrderedDict[str, None] = OrderedDict()
-        self._home_due: set[tuple[str, str]] = set()
+        self._slots = asyncio.Semaphore(CORE_SLOTS)
+        self._home_seen: dict[str, float] = {}
+        self._home_due: set[str] = set()
+        self._home_running: set[str] = set()
+        self._home_pool: ThreadPoolExecutor | None = None
 
     # -- Part ------------------------------------------------------------------------------
 
+    async def call(self, fn: Callable[..., T], *args: Any) -> T:
+        """A core call in a worker thread (``Router.call``), a few at a time."""
+        async with self._slots:
+            return await self.router.call(fn, *args)
+
     async def start(self) -> None:
+        self._home_pool = ThreadPoolExecutor(1, thread_name_prefix="slack-home")
         self.session = aiohttp.ClientSession()
         self.client.session = self.session
         if self.http_port is not None:
@@ -220,6 +237,8 @@ class SlackPart:
             await asyncio.wait(set(self.tasks), timeout=STOP_GRACE)
         if self.session is not None:
             await self.session.close()
+        if self._home_pool is not None:
+            self._home_pool.shutdown(wait=False, cancel_futures=True)
 
     async def _http(self, request: web.Request) -> web.Response:
         stamp = request.headers.get("X-Slack-Request-Timestamp", "0")
@@ -263,7 +282,7 @@ class SlackPart:
     async def member(self, user_id: str) -> Member | None:
         found: Member | None = self._members.get(user_id)
         if found is None:
-            found = await self.router.call(self.core.identify, TRANSPORT, user_id)
+            found = await self.call(self.core.identify, TRANSPORT, user_id)
             if found is not None:
                 self._members.put(user_id, found)
         return found
@@ -271,7 +290,7 @@ class SlackPart:
     async def team_info(self, team: str) -> TeamInfo | None:
         found: TeamInfo | None = self._teams.get(team)
         if found is None:
-            found = await self.router.call(self.core.team, team)
+            found = await self.call(self.core.team, team)
             if found is not None:
                 self._teams.put(team, found)
         return found
@@ -280,7 +299,7 @@ class SlackPart:
         key = (team, agent_id)
         found: Member | None = self._contacts.get(key)
         if found is None:
-            found = await self.router.call(self.core.contact, team, agent_id)
+            found = await self.call(self.core.contact, team, agent_id)
             if found is not None:
                 self._contacts.put(key, found)
         return found
@@ -341,7 +360,7 @@ class SlackPart:
         member = await self.member(user_id)
         if member is None:
             lang = await self.locale(user_id)
-            reply = await self.router.call(self.core.onboarding, TRANSPORT, user_id, lang)
+            reply = await self.call(self.core.onboarding, TRANSPORT, user_id, lang)
             await self.answer(user_id, None, reply, where)
             return
         msg = Incoming(
@@ -353,7 +372,7 @@ class SlackPart:
             event_id=event_id,
         )
         try:
-            reply = await self.router.call(self.core.handle, msg)
+            reply = await self.call(self.core.handle, msg)
         except Exception:
             log.exception("the core failed on a Slack %s", "click" if action else "message")
             info = await self.team_info(member.team)
@@ -395,8 +414,10 @@ class SlackPart:
         await self.post_recorded(member.team, member.agent_id, channel, message, reply.lang, thread)
 
     async def spread(self, team: str, reply: Reply) -> None:
-        """Notices to everyone else (by another transport when Slack cannot reach them) and
-        the edits of stale button messages."""
+        """The edits of stale button messages first (so nobody decides twice), then the
+        notices for everyone else (by another transport when Slack cannot reach them)."""
+        if reply.edits:
+            await self.router.apply(reply.edits)
         mine: list[Outgoing] = []
         others: list[Outgoing] = []
         for notice in reply.notices:
@@ -412,8 +433,6 @@ class SlackPart:
                 log.error("Slack notice %s to %s failed: %r", notice.kind, notice.to, result)
         if others:
             await self.router.deliver(team, others, exclude=TRANSPORT)
-        if reply.edits:
-            await self.router.apply(reply.edits)
 
     # -- posting ---------------------------------------------------------------------------
 
@@ -491,26 +510,49 @@ class SlackPart:
     # -- App Home and the modal ------------------------------------------------------------
 
     def refresh_home(self, team: str, agent_id: str) -> None:
-        """Publish this person's Home tab again soon (several changes: once)."""
-        key = (team, agent_id)
-        if key in self._home_due:
+        """Publish this person's Home tab again soon, when it was opened lately.
+
+        Several changes close together give one refresh; a refresh never runs twice at once
+        for a person, and the look-ups run on a thread of their own, so refreshing Home tabs
+        never delays an answer.
+        """
+        self.spawn(self._refresh_home(team, agent_id), "App Home refresh")
+
+    async def _refresh_home(self, team: str, agent_id: str) -> None:
+        person = await self.contact(team, agent_id)
+        user = person.slack_user_id if person else None
+        if person is None or not user or not self.watching_home(user):
             return
-        self._home_due.add(key)
-
-        async def later() -> None:
+        if user in self._home_due:
+            return
+        self._home_due.add(user)
+        try:
             await asyncio.sleep(HOME_DELAY)
-            self._home_due.discard(key)
-            person = await self.contact(team, agent_id)
-            if person is not None and person.slack_user_id:
-                await self.publish_home(person.slack_user_id, person)
+            while user in self._home_running:
+                await asyncio.sleep(HOME_DELAY)
+        finally:
+            self._home_due.discard(user)
+        self._home_running.add(user)
+        try:
+            await self.publish_home(user, person)
+        finally:
+            self._home_running.discard(user)
 
-        self.spawn(later(), "App Home refresh")
+    def watching_home(self, user_id: str) -> bool:
+        seen = self._home_seen.get(user_id)
+        return seen is not None and time.monotonic() - seen < HOME_WATCH
+
+    async def home_opened(self, user_id: str) -> None:
+        self._home_seen[user_id] = time.monotonic()
+        if len(self._home_seen) > 50_000:
+            self._home_seen.clear()
+        await self.publish_home(user_id)
 
     async def publish_home(self, user_id: str, member: Member | None = None) -> None:
         member = member or await self.member(user_id)
         if member is None:
             lang = normalise(await self.locale(user_id))
-            reply = await self.router.call(self.core.onboarding, TRANSPORT, user_id, lang)
+            reply = await self.call(self.core.onboarding, TRANSPORT, user_id, lang)
             view = home_view([reply], lang, member=False)
         else:
             info = await self.team_info(member.team)
@@ -518,7 +560,10 @@ class SlackPart:
                 return
             lang = reader_language(member, info, self._locales.get(user_id))
             now = datetime.now(UTC)
-            replies = await self.router.call(home_replies, self.core, member, info, lang, now)
+            loop = asyncio.get_running_loop()
+            replies = await loop.run_in_executor(
+                self._home_pool, home_replies, self.core, member, info, lang, now
+            )
             view = home_view(replies, lang, now.astimezone(ZoneInfo(info.timezone)))
         await self.client.views_publish(user_id=user_id, view=view)
 

@@ -46,7 +46,7 @@ def register(app: AsyncApp, part: SlackPart) -> None:
 
     async def home_opened(event: dict[str, Any]) -> None:
         if event.get("tab") == "home" and event.get("user"):
-            part.spawn(part.publish_home(event["user"]), "App Home")
+            part.spawn(part.home_opened(event["user"]), "App Home")
 
     app.event("message")(direct_message)
     app.event("app_mention")(mention)
