@@ -404,6 +404,91 @@ def cmd_headcount(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_digest(args: argparse.Namespace) -> int:
+    import asyncio
+    import dataclasses
+    import tempfile
+
+    from bot.core.digest import digest_json, digest_text
+    from bot.services import digest as digests
+
+    chart_path = Path(args.chart) if args.chart else None
+    if chart_path is not None:
+        if chart_path.suffix.lower() != ".png":
+            raise CliError(f"--chart {args.chart}: the chart is a PNG; name a file ending in .png")
+        if not chart_path.parent.is_dir():
+            raise CliError(f"--chart {args.chart}: there is no directory {chart_path.parent}")
+    engine = _team_engine(args)
+    now = _parse_now(args.now) if args.now else datetime.now(UTC)
+    try:
+        with UnitOfWork(engine, read_only=True) as uow:
+            day = args.date or digests.today(uow, args.team, now)
+            view = digests.digest_day(uow, args.team, day, now)
+    except OverflowError:
+        raise CliError(f"{args.date} is too close to the edge of the calendar") from None
+    if chart_path is not None:
+        from bot.charts import digest_chart
+
+        chart = digest_chart(view)
+        if chart is None:
+            raise CliError(
+                f"no chart for {day}: {args.team} has no call volume (history or forecast) "
+                "that day; import volume or run `shiftbot forecast` first"
+            )
+        fd, part = tempfile.mkstemp(dir=chart_path.parent, suffix=".png.part")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(chart.png)
+            mask = os.umask(0)
+            os.umask(mask)
+            os.chmod(part, 0o666 & ~mask)
+            os.replace(part, chart_path)
+        except OSError as exc:
+            Path(part).unlink(missing_ok=True)
+            raise CliError(f"--chart {args.chart}: {exc.strerror}", 1) from None
+    if args.format == "json":
+        print(json.dumps(digest_json(view), ensure_ascii=False))
+    else:
+        print(digest_text(view))
+    if not args.send:
+        return 0
+    from bot.bootstrap import make_core
+    from bot.config import load_settings
+    from bot.scheduling import outbound_transports, send_now
+    from bot.serve import Router
+
+    settings = dataclasses.replace(load_settings(), database_url=_database_url(args))
+    router = Router(make_core(engine, lambda: now if args.now else datetime.now(UTC)))
+    transports = outbound_transports(router, settings)
+    if not transports:
+        raise CliError(
+            "--send needs a transport to post with: set SLACK_BOT_TOKEN and/or "
+            "TELEGRAM_BOT_TOKEN, and give the team a slack_channel or telegram_chat_id"
+        )
+    clock = (lambda: now) if args.now else None
+    result = asyncio.run(
+        send_now(router, settings, args.team, day, clock=clock, outbound=transports)
+    )
+    said = {
+        "sent": f"digest of {args.team} for {day} sent",
+        "settled": f"the digest of {args.team} for {day} was already sent; not sent again",
+        "held": f"another process is sending the digest of {args.team} for {day} right now",
+    }
+    if result in said:
+        print(said[result], file=sys.stderr)
+        return 0
+    if result == "unreachable":
+        raise CliError(
+            f"no transport reaches {args.team}'s channel: give the team a slack_channel "
+            "or telegram_chat_id in the teams file"
+        )
+    raise CliError(
+        f"posting the digest of {args.team} for {day} failed; it is recorded and retried "
+        "by `shiftbot serve --scheduler`, or run this again",
+        1,
+    )
+
+
 # ------------------------------------------------------------------------------ parser
 
 
@@ -558,6 +643,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="last day, YYYY-MM-DD (extended to its Sunday)",
     )
     p.add_argument("--json", action="store_true", help="print JSON (floats at full precision)")
+
+    p = add(
+        "digest",
+        cmd_digest,
+        "the morning digest of a team's day (text or JSON), its chart, and posting it",
+    )
+    p.add_argument("--team", required=True, help="team name")
+    p.add_argument(
+        "--date", type=_iso_date, help="the day, YYYY-MM-DD (default: today in the team's zone)"
+    )
+    p.add_argument(
+        "--format", choices=["text", "json"], default="text", help="text (default) or JSON"
+    )
+    p.add_argument("--chart", metavar="FILE.png", help="also write the digest's chart to this PNG")
+    p.add_argument(
+        "--send",
+        action="store_true",
+        help="post it to the team's channels, claimed and recorded as the scheduler does",
+    )
+    p.add_argument("--now", help="pretend it is this moment (ISO with offset), for rehearsals")
 
     p = add("parse", cmd_parse, "show what the bot understands from a chat message")
     p.set_defaults(needs_settings=False)

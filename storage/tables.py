@@ -191,7 +191,12 @@ class ProcessedEvent(SQLModel, table=True):
 
 
 class DigestRun(SQLModel, table=True):
-    """The claim on one team's digest for one local day: exactly one process sends it."""
+    """The claim on one team's digest for one local day: exactly one process sends it.
+
+    ``status`` is ``claimed`` while a process holds it (until ``lease_until``; a claim whose
+    lease ran out is taken over by another process) and ``done`` once every transport the
+    holder could reach is settled. ``attempts`` counts the claims taken.
+    """
 
     __tablename__ = "digest_run"
     __table_args__ = (UniqueConstraint("team_id", "local_date", name="uq_digest_run"),)
@@ -203,6 +208,31 @@ class DigestRun(SQLModel, table=True):
     claimed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     status: str = Field(default="claimed", max_length=16)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    attempts: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+
+
+class DigestSend(SQLModel, table=True):
+    """One transport's delivery of a digest: recorded before and after the post.
+
+    ``status``: ``sending`` (the post is under way, or its process died during it),
+    ``sent``, ``error`` (failed, to be retried after a backoff) or ``failed`` (given up).
+    """
+
+    __tablename__ = "digest_send"
+    __table_args__ = (UniqueConstraint("run_id", "transport", name="uq_digest_send"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("digest_run.id", ondelete="CASCADE"), nullable=False)
+    )
+    transport: str = Field(max_length=16)
+    status: str = Field(default="sending", max_length=16)
+    attempts: int = 0
+    sender: str = Field(default="", max_length=128)
+    started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    error: str | None = Field(default=None, max_length=500)
 
 
 class MessageRef(SQLModel, table=True):

@@ -101,7 +101,11 @@ class Outgoing:
 
     ``to`` is an ``agent_id``; ``channel`` True means the team's channel instead (approved
     changes and uncovered gaps only). ``lang`` is the recipient's language, in which the text
-    is already written.
+    is already written. ``attachment`` is the path of a file to post with the text (the
+    digest's PNG chart: Slack ``files_upload_v2`` with the text as its comment, Telegram
+    ``sendPhoto`` with the text as caption or a following message). ``key`` is the message's
+    stable identity (``digest:card-hotline:2026-12-01``), which a transport may attach to the
+    post so that it can tell later whether it went out.
     """
 
     to: str | None
@@ -112,6 +116,8 @@ class Outgoing:
     lang: str = "en"
     channel: bool = False
     team: str | None = None
+    attachment: str | None = None
+    key: str | None = None
 
 
 @dataclass(frozen=True)
