@@ -26,6 +26,7 @@ TABLES = (
     "processed_event",
     "message_ref",
     "outbox",
+    "digest_send",
     "digest_run",
     "request",
     "volume",
