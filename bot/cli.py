@@ -157,7 +157,7 @@ def _parse_now(text: str, tz: ZoneInfo | None = None) -> datetime:
 
 def _database_url(args: argparse.Namespace) -> str:
     from bot.config import load_settings
-    from storage.db import normalise_url
+    from storage.urls import normalise_url
 
     return normalise_url(args.database_url or load_settings().database_url)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
-from storage.db import DEFAULT_DATABASE_URL
+from storage.urls import DEFAULT_DATABASE_URL
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,10 @@ import math
 import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sqlalchemy import Engine
 
-from bot.services import planning, roster
 from bot.services.errors import BadRequest
 from planner.erlang import (
     erlang_a_metrics,
@@ -27,9 +25,15 @@ from planner.erlang import (
     occupancy,
     offered_load,
 )
-from planner.headcount import whole_weeks
 from planner.staffing import UNREACHABLE, positions_after_shrinkage, required_agents
-from storage.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from bot.services import roster
+
+# The team reports load the services and the database layer when they run; one interval's
+# staffing needs only the numerics.
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -195,6 +199,9 @@ def staffing_team_day(engine: Engine, team: str, day: date, *, as_json: bool) ->
     day is reported as usual.
     """
     try:
+        from bot.services import roster
+        from storage.unit_of_work import UnitOfWork
+
         with UnitOfWork(engine, read_only=True) as uow:
             sd = roster.staffing_day(uow, team, day)
     except OverflowError:
@@ -280,6 +287,9 @@ def _staffing_day_json(sd: roster.StaffingDay, rostered: bool) -> None:
 
 
 def forecast_report(engine: Engine, team: str, first: date, last: date) -> int:
+    from bot.services import planning
+    from storage.unit_of_work import UnitOfWork
+
     with UnitOfWork(engine) as uow:
         result = planning.forecast_team(uow, team, first, last, datetime.now(UTC))
     writer = csv.writer(sys.stdout, lineterminator="\n")
@@ -326,9 +336,14 @@ def headcount_report(engine: Engine, team: str, first: date, last: date, *, as_j
     if last < first:
         raise BadRequest(f"--to {last} is before --from {first}")
     try:
+        from planner.headcount import whole_weeks
+
         monday, sunday = whole_weeks(first, last)
     except ValueError:
         raise BadRequest(f"the weeks of {first} … {last} run past the calendar") from None
+    from bot.services import planning
+    from storage.unit_of_work import UnitOfWork
+
     with UnitOfWork(engine, read_only=True) as uow:
         result = planning.headcount_team(uow, team, monday, sunday)
     table = result.table

@@ -23,7 +23,6 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 from planner.model import Demand, ServiceTarget, Shift, Window
 from planner.staffing import (
@@ -223,7 +222,7 @@ def _intervals_on(
 
 def _day_level(calls: npt.NDArray[np.float64], level: npt.NDArray[np.float64]) -> float:
     """The call-weighted service level of one day's intervals, as the ``staffing`` command."""
-    return weighted_service_level(pd.DataFrame({"calls": calls, "service_level": level}))
+    return weighted_service_level({"calls": calls, "service_level": level})
 
 
 def staffing_impact(

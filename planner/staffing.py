@@ -12,13 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 from planner import erlang
 from planner.model import Demand, ServiceTarget, Shift
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "TABLE_COLUMNS",
@@ -457,6 +460,8 @@ def interval_table(
     else:
         metrics = erlang.erlang_a_metrics(heads, load, aht, patience_seconds, target.target_seconds)
         level, asa, occ = metrics.service_level, metrics.asa_seconds, metrics.occupancy
+    import pandas as pd  # only the table needs it; the numerics stay light to import
+
     stamps = pd.DatetimeIndex(pd.to_datetime(starts, utc=True)).repeat(width)
     return pd.DataFrame(
         {
@@ -475,7 +480,7 @@ def interval_table(
     )
 
 
-def weighted_service_level(table: pd.DataFrame) -> float:
+def weighted_service_level(table: pd.DataFrame | Any) -> float:
     """Call-weighted service level of a table from :func:`interval_table`.
 
     .. math:: \\frac{\\sum_i \\text{calls}_i\\, SL_i}{\\sum_i \\text{calls}_i}
@@ -485,8 +490,8 @@ def weighted_service_level(table: pd.DataFrame) -> float:
     float
         The fraction of the period's calls answered within the target; 1.0 with no calls.
     """
-    calls = table["calls"].to_numpy(dtype=np.float64)
-    level = table["service_level"].to_numpy(dtype=np.float64)
+    calls = np.asarray(table["calls"], dtype=np.float64)
+    level = np.asarray(table["service_level"], dtype=np.float64)
     total = float(calls.sum())
     if total <= 0:
         return 1.0

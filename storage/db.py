@@ -7,25 +7,21 @@ threads or processes can share one file. PostgreSQL URLs use the psycopg 3 drive
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
-DEFAULT_DATABASE_URL = "sqlite:///./shiftbot.db"
+from storage.urls import DEFAULT_DATABASE_URL, normalise_url
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+__all__ = ["DEFAULT_DATABASE_URL", "make_engine", "normalise_url", "upgrade"]
+
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
-
-
-def normalise_url(url: str) -> str:
-    """Pick the psycopg 3 driver for plain ``postgresql://`` URLs."""
-    for prefix in ("postgresql://", "postgres://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
-    return url
 
 
 def _sqlite_pragmas(
@@ -85,6 +81,8 @@ def make_engine(
 
 
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config  # Alembic loads only for migrations
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.set_main_option("sqlalchemy.url", normalise_url(url).replace("%", "%%"))
@@ -93,6 +91,8 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(url: str, revision: str = "head") -> None:
     """Create or upgrade the schema at ``url`` to ``revision``."""
+    from alembic import command
+
     command.upgrade(alembic_config(url), revision)
 
 
