@@ -212,7 +212,7 @@ def _team_engine(args: argparse.Namespace) -> Engine:
     from storage.unit_of_work import UnitOfWork
 
     engine = open_engine(args)
-    with UnitOfWork(engine) as uow:
+    with UnitOfWork(engine, read_only=True) as uow:
         names = sorted(t.name for t in repo.all_teams(uow.session))
     if args.team not in names:
         if not names:

@@ -49,7 +49,7 @@ def _sqlite_begin(conn: Any) -> None:
 
 
 def make_engine(
-    url: str | None = None, *, echo: bool = False, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS
+    url: str | None = None, *, echo: bool = False, busy_timeout_ms: int | None = None
 ) -> Engine:
     """Create an engine for ``url`` (default ``sqlite:///./shiftbot.db``).
 
@@ -57,6 +57,8 @@ def make_engine(
     it gives up ("database is locked"; the chat answers "busy, try again").
     """
     url = normalise_url(url or DEFAULT_DATABASE_URL)
+    if busy_timeout_ms is None:
+        busy_timeout_ms = SQLITE_BUSY_TIMEOUT_MS
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(

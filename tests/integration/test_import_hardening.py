@@ -62,6 +62,16 @@ def team(engine: Engine, tmp_path: Path) -> Engine:
     return engine
 
 
+@pytest.fixture
+def team_with_volume(engine: Engine, tmp_path: Path) -> Engine:
+    """The team with call volume on Tue 1 Dec, so its staffing can be reported."""
+    volume = "interval_start,skill,calls,aht_seconds\n" + "".join(
+        f"2026-12-01T{h:02d}:{m:02d},cards,12,240\n" for h in range(8, 22) for m in (0, 30)
+    )
+    seed(engine, tmp_path, volume=volume)
+    return engine
+
+
 def import_cli(
     capsys: pytest.CaptureFixture[str], db_url: str, path: Path, *extra: str
 ) -> tuple[int, str, str]:
@@ -481,7 +491,7 @@ def writer_holding_the_lock(team: Engine) -> Iterator[threading.Event]:
 
 
 def test_export_and_staffing_read_while_an_import_holds_the_write_lock(
-    team: Engine,
+    team_with_volume: Engine,
     db_url: str,
     writer_holding_the_lock: threading.Event,
     capsys: pytest.CaptureFixture[str],
