@@ -361,13 +361,14 @@ class Scheduler:
                 log.exception("asking %s whether it reaches %s failed", transport.name, team)
         return out
 
-    async def send_digest(self, team: str, day: date) -> str:
+    async def send_digest(self, team: str, day: date, *, eager: bool = False) -> str:
         """Send the team's digest of local ``day`` unless it is settled or held elsewhere.
 
         Returns what happened: ``sent``, ``settled`` (nothing left to post), ``held``
         (another process is on it), ``retry`` (a post failed; any process retries after
         the backoff), ``unreachable`` (no transport of this process reaches the channel),
-        ``lost`` (the claim was taken over meanwhile) or ``stopped``.
+        ``lost`` (the claim was taken over meanwhile) or ``stopped``. ``eager`` retries a
+        failed post at once instead of after its backoff (someone asked for it).
         """
         if self._stopping:
             return "stopped"
@@ -375,7 +376,7 @@ class Scheduler:
         if not senders:
             return "unreachable"
         names = [s.name for s in senders]
-        claim, settled = await self.router.call(self._claim, team, day, names)
+        claim, settled = await self.router.call(self._claim, team, day, names, eager)
         if claim is None:
             if settled:
                 self._done.add((team, day))
@@ -469,24 +470,28 @@ class Scheduler:
         return found.id
 
     def _claim(
-        self, team: str, day: date, transports: Sequence[str]
+        self, team: str, day: date, transports: Sequence[str], eager: bool
     ) -> tuple[claims.Claim | None, bool]:
+        """Claim the digest (a read first, so a settled or held one costs no write lock);
+        the flag says whether it is settled."""
         now = self.clock()
         with self.router.core.read() as uow:
             state = claims.run_state(uow.session, self._team_id(uow, team), day)
             if state is not None and state.settled(transports):
                 return None, True
-            if (
-                state is not None
-                and state.status == "claimed"
-                and state.lease_until is not None
-                and state.lease_until > now
-            ):
+            if state is not None and claims.waits(state, now, eager=eager):
                 return None, False
         with self.router.core.uow() as uow:
             lease = timedelta(seconds=self.timing.lease)
             claim = claims.claim(
-                uow.session, self._team_id(uow, team), day, self.owner, now, lease, transports
+                uow.session,
+                self._team_id(uow, team),
+                day,
+                self.owner,
+                now,
+                lease,
+                transports,
+                eager=eager,
             )
             uow.commit()
         return claim, False
@@ -565,7 +570,7 @@ async def send_now(
     for transport in transports:
         await transport.start()
     try:
-        return await scheduler.send_digest(team, day)
+        return await scheduler.send_digest(team, day, eager=True)
     finally:
         for transport in transports:
             await transport.stop()

@@ -162,12 +162,15 @@ def claim(
     now: datetime,
     lease: timedelta,
     transports: Collection[str],
+    *,
+    eager: bool = False,
 ) -> Claim | None:
     """Claim the team's digest of local ``day`` for ``owner``; None when there is nothing to
     do (every one of ``transports`` is settled) or another process holds it.
 
     A new claim is inserted; an existing one is taken over when its lease ran out (its holder
-    died or gave it back for a retry) or when it is done but one of ``transports`` is not
+    died), when it was given back for a retry and the retry is due (at once with ``eager``:
+    a person asked to send it now), or when it is done but one of ``transports`` is not
     settled (a process with other credentials finished its part).
     """
     until = now + lease
@@ -188,8 +191,7 @@ def claim(
     state = run_state(session, team_id, day)
     if state is None or state.settled(transports):
         return None
-    held = state.status == "claimed" and (state.lease_until is None or state.lease_until > now)
-    if held:
+    if waits(state, now, eager=eager):
         return None
     # Compare-and-set on what was read: of two processes taking over at once, one wins.
     condition = [
@@ -212,6 +214,17 @@ def claim(
     if _rowcount(result) != 1:
         return None
     return Claim(state.id, owner, day, taken_over=True, sends=state.sends)
+
+
+def waits(state: RunState, now: datetime, *, eager: bool = False) -> bool:
+    """Whether a claim may not be taken now: held under a live lease, or waiting for the
+    time of its retry (unless ``eager``)."""
+    pending = state.lease_until is None or state.lease_until > now
+    if state.status == "claimed":
+        return pending
+    if state.status == "retry":
+        return pending and not eager
+    return False
 
 
 def renew(session: Session, claim: Claim, now: datetime, lease: timedelta) -> bool:
@@ -310,7 +323,7 @@ def release(session: Session, claim: Claim, until: datetime) -> bool:
             col(DigestRun.claimed_by) == claim.owner,
             col(DigestRun.status) == "claimed",
         )
-        .values(lease_until=until)
+        .values(status="retry", lease_until=until)
     )
     return _rowcount(result) == 1
 

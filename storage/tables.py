@@ -194,8 +194,10 @@ class DigestRun(SQLModel, table=True):
     """The claim on one team's digest for one local day: exactly one process sends it.
 
     ``status`` is ``claimed`` while a process holds it (until ``lease_until``; a claim whose
-    lease ran out is taken over by another process) and ``done`` once every transport the
-    holder could reach is settled. ``attempts`` counts the claims taken.
+    lease ran out is taken over by another process), ``retry`` when its holder gave it back
+    after a failed post (any process retries from ``lease_until`` on) or on shutdown, and
+    ``done`` once every transport the holder could reach is settled. ``attempts`` counts the
+    claims taken.
     """
 
     __tablename__ = "digest_run"

@@ -14,6 +14,8 @@ jump from 02:00 to 03:00.
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -22,7 +24,7 @@ from sqlalchemy import Engine, update
 from sqlmodel import col
 
 from bot.bootstrap import make_core
-from bot.core.messages import Action, Incoming
+from bot.core.messages import Action, Edit, Incoming, Outgoing
 from storage.importers import import_agents, import_shifts, import_teams, import_volume
 from storage.tables import Team
 from storage.unit_of_work import UnitOfWork
@@ -31,6 +33,7 @@ TZ = ZoneInfo("Asia/Taipei")
 TEAM = "hotline"
 NIGHT = "nightdesk"
 BERLIN = ZoneInfo("Europe/Berlin")
+GAPS_DAY = date(2026, 12, 1)
 ACTED = datetime(2026, 11, 30, 10, 0, tzinfo=TZ)
 """When the requests were made (Monday morning)."""
 SKILL_NAMES = {
@@ -206,3 +209,55 @@ def set_language(engine: Engine, team: str, lang: str | None) -> None:
 def morning(day: date, tz: ZoneInfo = TZ) -> datetime:
     """07:55 local on ``day``: when the digest is built."""
     return datetime(day.year, day.month, day.day, 7, 55, tzinfo=tz)
+
+
+@dataclass
+class Recorder:
+    """A transport that reaches the channels of ``teams`` and records every post.
+
+    ``fail`` posts fail first (the API refuses them); with ``hold`` set, a post waits for it
+    before it is recorded (a post under way). ``people`` says whether it reaches people too
+    (reminders). ``knows`` answers ``was_posted`` when set.
+    """
+
+    name: str
+    teams: frozenset[str] = frozenset({TEAM, NIGHT})
+    posts: list[tuple[str, Outgoing, bytes]] = field(default_factory=list)
+    fail: int = 0
+    hold: asyncio.Event | None = None
+    started: int = 0
+    people: bool = False
+    knows: bool | None = None
+
+    async def start(self) -> None:
+        self.started += 1
+
+    async def stop(self) -> None:
+        pass
+
+    async def reaches(self, team: str, agent_id: str | None, channel: bool) -> bool:
+        return team in self.teams and (channel or self.people)
+
+    def __getattr__(self, name: str) -> object:
+        if name == "was_posted" and self.__dict__.get("knows") is not None:
+
+            async def was_posted(team: str, notice: Outgoing) -> bool:
+                return bool(self.knows)
+
+            return was_posted
+        raise AttributeError(name)
+
+    async def deliver(self, team: str, notice: Outgoing) -> None:
+        if self.hold is not None:
+            await self.hold.wait()
+        if self.fail > 0:
+            self.fail -= 1
+            raise RuntimeError("the API said no")
+        picture = Path(notice.attachment).read_bytes() if notice.attachment else b""
+        self.posts.append((team, notice, picture))
+
+    async def apply(self, edit: Edit) -> None:
+        pass
+
+    def digests(self, team: str | None = None) -> list[Outgoing]:
+        return [n for t, n, _ in self.posts if n.kind == "digest" and team in (None, t)]
