@@ -1,0 +1,1 @@
+"""Fakes of outside services on loopback, and the real ``shiftbot serve`` run beside them."""
