@@ -248,6 +248,7 @@ class FakeTelegram:
         self._stopping = asyncio.Event()
         app = web.Application(client_max_size=20 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/_fake/calls", self._dump)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -384,6 +385,18 @@ class FakeTelegram:
                 "data": data,
             },
         }
+
+    async def _dump(self, request: web.Request) -> web.Response:
+        """The calls so far, for a client in another process (``at``: ``time.monotonic``,
+        which is the same clock for every process on the machine)."""
+        method = request.query.get("method", "")
+        with self._lock:
+            rows = [
+                {"method": c.method, "chat_id": c.params.get("chat_id"), "at": c.at}
+                for c in self.calls
+                if not method or c.method.lower() == method.lower()
+            ]
+        return web.json_response(rows)
 
     # -- the API -------------------------------------------------------------------------------
 
@@ -642,3 +655,21 @@ class FakeTelegram:
         with self._lock:
             self.chats[sent.chat_id].remove(sent)
         return True
+
+
+def main() -> None:
+    """``python -m tests.fakes.telegram_api``: serve until SIGTERM; the first line printed
+    says the port."""
+    import signal
+
+    done = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: done.set())
+    fake = FakeTelegram().start()
+    print(f"fake Telegram Bot API on port {fake.port}", flush=True)
+    done.wait()
+    fake.stop()
+
+
+if __name__ == "__main__":
+    main()

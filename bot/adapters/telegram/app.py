@@ -60,8 +60,8 @@ WORDS = {"start": "help"}
 ALLOWED_UPDATES = (Update.MESSAGE, Update.CALLBACK_QUERY)
 """The only updates asked of Telegram (no edits, channel posts or inline queries)."""
 
-CONCURRENT_UPDATES = 64
-"""Updates handled at once; the core runs each in a worker thread."""
+CONCURRENT_UPDATES = 32
+"""Updates handled at once (each waits for the core in a worker thread)."""
 
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]
 

@@ -288,15 +288,14 @@ class TelegramPart:
             await self._record(team, agent_id, sent, post, reply.lang)
         await self.router.apply(reply.edits)
         for notice in reply.notices:
-            delivered = False
-            try:
-                if await self.reaches(team, notice.to, notice.channel):
-                    await self.deliver(team, notice)
-                    delivered = True
-            except TelegramError as exc:
-                log.warning("a %s notice could not be sent on Telegram: %s", notice.kind, exc)
-            if not delivered:
-                await self.router.deliver(team, [notice], exclude=NAME)
+            to_chat = await self._chat_of(team, notice.to, notice.channel)
+            if to_chat is not None:
+                try:
+                    await self._deliver_to(to_chat, team, notice)
+                    continue
+                except TelegramError as exc:  # e.g. they never started the bot
+                    log.warning("a %s notice could not be sent on Telegram: %s", notice.kind, exc)
+            await self.router.deliver(team, [notice], exclude=NAME)
 
     # -- transport ------------------------------------------------------------------------
 
@@ -307,6 +306,9 @@ class TelegramPart:
         chat_id = await self._chat_of(team, notice.to, notice.channel)
         if chat_id is None:
             raise LookupError(f"{notice.to or 'the team channel'} of {team} has no Telegram chat")
+        await self._deliver_to(chat_id, team, notice)
+
+    async def _deliver_to(self, chat_id: int, team: str, notice: Outgoing) -> None:
         recipient = CHANNEL if notice.channel or notice.to is None else notice.to
         for post in render_notice(notice):
             sent = await self._send(chat_id, post)
