@@ -62,7 +62,7 @@ TOUR: list[str] = [
     f"swap tomorrow with @{DEMO_PARTNER}",
     "leave 後天 family dinner",
     "sick tomorrow",
-    "mine",
+    "open",
 ]
 """Commands for a console tour as :data:`DEMO_AGENT`.
 
