@@ -48,7 +48,8 @@ def create_demo(args: argparse.Namespace) -> int:
             t: conn.execute(text(f"SELECT COUNT(*) FROM {t}")).scalar_one()
             for t in ("agent", "shift", "volume")
         }
-    print(f"shiftbot demo: team {TEAM} (Asia/Taipei), today is {today:%a} {today.day} {today:%b %Y}")
+    day = f"{today:%a} {today.day} {today:%b %Y}"
+    print(f"shiftbot demo: team {TEAM} (Asia/Taipei), today is {day}")
     print(f"  files in {directory}/: teams.toml, agents.csv, shifts.csv, volume.csv")
     for result in results:
         print(f"  imported {result.summary()}")
