@@ -40,7 +40,9 @@ from sqlalchemy import (
     JSON,
     String,
     Table,
+    Text,
     bindparam,
+    cast,
     delete,
     func,
     insert,
@@ -1318,6 +1320,11 @@ def _raw(column: Any) -> Any:
     return type_coerce(column, String)
 
 
+def _json_text(column: Any) -> Any:
+    """A JSON column as its text (PostgreSQL would otherwise parse every row's value)."""
+    return cast(column, Text)
+
+
 class _RawValues:
     """Cached conversions of raw column values to epoch seconds, ordinals and patterns."""
 
@@ -1370,7 +1377,7 @@ def _load_stored(
         _raw(col(Shift.start_utc)),
         _raw(col(Shift.end_utc)),
         col(Shift.skill),
-        _raw(col(Shift.breaks)),
+        _json_text(col(Shift.breaks)),
         col(Shift.freed_from_pk),
     ).where(
         col(Shift.team_id) == team_id,
@@ -1411,7 +1418,7 @@ _SHIFT_STATE = (
     _raw(col(Shift.start_utc)),
     _raw(col(Shift.end_utc)),
     col(Shift.skill),
-    _raw(col(Shift.breaks)),
+    _json_text(col(Shift.breaks)),
 )
 
 
@@ -1974,7 +1981,7 @@ def _export_lines(
             _raw(col(Shift.start_utc)),
             _raw(col(Shift.end_utc)),
             col(Shift.skill),
-            _raw(col(Shift.breaks)),
+            _json_text(col(Shift.breaks)),
         )
         .select_from(Shift)
         .join(Agent, col(Agent.id) == col(Shift.agent_pk), isouter=True)
