@@ -566,31 +566,53 @@ def _batches(items: Sequence[Any], size: int = BATCH_ROWS) -> Iterator[Sequence[
 
 
 def _insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert one batch of rows (all with the same keys).
+    """Insert one batch of rows (all with the same keys) in the session's transaction.
 
-    PostgreSQL gets them through ``COPY … FROM STDIN`` on the session's own connection and
-    transaction: an ``executemany`` would send one ``INSERT`` per row. SQLite runs the
-    ``executemany`` in-process, which is as fast.
+    PostgreSQL gets them through ``COPY … FROM STDIN`` (an ``executemany`` would send one
+    ``INSERT`` per row); SQLite through the driver's ``executemany`` with the columns' own
+    conversions, cached for the batch (a roster repeats the same instants on every row).
     """
     if not rows:
         return
-    if session.get_bind().dialect.name != "postgresql":
-        session.execute(insert(table), rows)
-        return
     session.flush()
     columns = list(rows[0])
-    as_json = [isinstance(table.c[c].type, JSON) for c in columns]
     names = ", ".join(f'"{c}"' for c in columns)
-    driver = session.connection().connection.driver_connection
-    assert driver is not None
-    with (
-        driver.cursor() as cursor,
-        cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy,
-    ):
-        for row in rows:
-            copy.write_row(
-                [json.dumps(row[c]) if j else row[c] for c, j in zip(columns, as_json, strict=True)]
-            )
+    dialect = session.get_bind().dialect
+    if dialect.name == "sqlite":
+        convert = []
+        for c in columns:
+            processor = table.c[c].type.dialect_impl(dialect).bind_processor(dialect)
+            if processor is not None and not isinstance(table.c[c].type, JSON):
+                processor = lru_cache(maxsize=4096)(processor)
+            convert.append(processor)
+        marks = ", ".join("?" for _ in columns)
+        session.connection().exec_driver_sql(
+            f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})',
+            [
+                tuple(
+                    row[c] if f is None else f(row[c])
+                    for c, f in zip(columns, convert, strict=True)
+                )
+                for row in rows
+            ],
+        )
+    elif dialect.name == "postgresql":
+        as_json = [isinstance(table.c[c].type, JSON) for c in columns]
+        driver = session.connection().connection.driver_connection
+        assert driver is not None
+        with (
+            driver.cursor() as cursor,
+            cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy,
+        ):
+            for row in rows:
+                copy.write_row(
+                    [
+                        json.dumps(row[c]) if j else row[c]
+                        for c, j in zip(columns, as_json, strict=True)
+                    ]
+                )
+    else:
+        session.execute(insert(table), rows)
 
 
 def _audit_rows(session: Session, rows: Iterable[dict[str, Any]]) -> None:
