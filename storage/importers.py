@@ -44,7 +44,6 @@ from sqlalchemy import (
     bindparam,
     cast,
     delete,
-    func,
     insert,
     text,
     type_coerce,
@@ -554,6 +553,20 @@ def _begin_import(session: Session) -> None:
     """Wait for another writer at most the busy timeout, as SQLite does, then give up."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text(f"SET LOCAL lock_timeout = {int(db.SQLITE_BUSY_TIMEOUT_MS)}"))
+
+
+ANALYZE_AFTER_ROWS = 10_000
+
+
+def _analyze_if_big(session: Session, changed: int, *tables: str) -> None:
+    """Refresh PostgreSQL's statistics after a big import, for the queries that follow.
+
+    Without it the planner goes on believing the tables hold what they held before, until
+    autovacuum gets to them, and may pick plans made for a handful of rows.
+    """
+    if changed >= ANALYZE_AFTER_ROWS and session.get_bind().dialect.name == "postgresql":
+        for table in tables:
+            session.execute(text(f'ANALYZE "{table}"'))
 
 
 def _table(name: str) -> Table:
@@ -1851,6 +1864,9 @@ def import_shifts(
             )
         )
     _audit_rows(session, audits)
+    _analyze_if_big(
+        session, result.created + result.updated + result.deleted, "shift", "audit_event"
+    )
     return result
 
 
@@ -1996,29 +2012,27 @@ def iter_export_shifts(
 def _export_lines(
     session: Session, team: Team, start: date | None, end: date | None
 ) -> Iterator[str]:
-    query = (
-        sa_select(
-            col(Agent.agent_id),
-            _raw(col(Shift.local_date)),
-            _raw(col(Shift.start_utc)),
-            _raw(col(Shift.end_utc)),
-            col(Shift.skill),
-            _json_text(col(Shift.breaks)),
-        )
-        .select_from(Shift)
-        .join(Agent, col(Agent.id) == col(Shift.agent_pk), isouter=True)
-        .where(col(Shift.team_id) == team.id)
+    # No join in SQL: the team's people are few, and a join planned on statistics taken
+    # before a big import can turn into a nested loop over every shift and person.
+    names = dict(
+        session.execute(
+            sa_select(col(Agent.id), col(Agent.agent_id)).where(col(Agent.team_id) == team.id)
+        ).all()
     )
+    query = sa_select(
+        col(Shift.id),
+        col(Shift.agent_pk),
+        _raw(col(Shift.local_date)),
+        _raw(col(Shift.start_utc)),
+        _raw(col(Shift.end_utc)),
+        col(Shift.skill),
+        _json_text(col(Shift.breaks)),
+    ).where(col(Shift.team_id) == team.id)
     if start is not None:
         query = query.where(col(Shift.local_date) >= start)
     if end is not None:
         query = query.where(col(Shift.local_date) <= end)
-    query = query.order_by(
-        col(Shift.local_date),
-        col(Shift.start_utc),
-        func.coalesce(col(Agent.agent_id), ""),
-        col(Shift.id),
-    )
+    query = query.order_by(col(Shift.local_date), col(Shift.start_utc), col(Shift.id))
     clock = _Clock(ZoneInfo(team.timezone))
     raw = _RawValues(_Interner([()]))
 
@@ -2037,24 +2051,35 @@ def _export_lines(
     buffer = io.StringIO()
     out = csv.writer(buffer, lineterminator="\n")
     out.writerow([*SHIFT_COLUMNS, "breaks"])
+    # Shifts starting at the same moment are written by person (open shifts first).
+    group: list[tuple[str, int, tuple[str, ...]]] = []
+    group_key: tuple[Any, Any] | None = None
+
+    def flush() -> None:
+        group.sort(key=lambda item: (item[0], item[1]))
+        out.writerows(item[2] for item in group)
+        group.clear()
+
     rows = session.execute(query.execution_options(yield_per=STREAM_ROWS))
-    for count, (agent_id, day, s, e, skill, breaks) in enumerate(rows, start=1):
-        if breaks is not None and not isinstance(breaks, str):
-            breaks = json.dumps(breaks)
-        out.writerow(
-            (
-                agent_id or "",
-                iso_day(day),
-                local_time(s),
-                local_time(e),
-                skill,
-                windows(breaks) if breaks else "",
-            )
+    for written, (shift_id, agent_pk, day, s, e, skill, breaks) in enumerate(rows, start=1):
+        if (day, s) != group_key:
+            flush()
+            group_key = (day, s)
+        agent_id = "" if agent_pk is None else names.get(agent_pk, "")
+        line = (
+            agent_id,
+            iso_day(day),
+            local_time(s),
+            local_time(e),
+            skill,
+            windows(breaks) if breaks else "",
         )
-        if count % STREAM_ROWS == 0:
+        group.append((agent_id, shift_id, line))
+        if written % STREAM_ROWS == 0:
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
+    flush()
     yield buffer.getvalue()
 
 
@@ -2251,4 +2276,5 @@ def import_volume(
                 )
             ],
         )
+    _analyze_if_big(session, result.created + result.updated, "volume")
     return result
