@@ -40,9 +40,10 @@ from sqlalchemy import (
     JSON,
     String,
     Table,
+    Text,
     bindparam,
+    cast,
     delete,
-    func,
     insert,
     text,
     type_coerce,
@@ -555,6 +556,20 @@ def _begin_import(session: Session) -> None:
         session.execute(text(f"SET LOCAL lock_timeout = {int(db.SQLITE_BUSY_TIMEOUT_MS)}"))
 
 
+ANALYZE_AFTER_ROWS = 10_000
+
+
+def _analyze_if_big(session: Session, changed: int, *tables: str) -> None:
+    """Refresh PostgreSQL's statistics after a big import, for the queries that follow.
+
+    Without it the planner goes on believing the tables hold what they held before, until
+    autovacuum gets to them, and may pick plans made for a handful of rows.
+    """
+    if changed >= ANALYZE_AFTER_ROWS and session.get_bind().dialect.name == "postgresql":
+        for table in tables:
+            session.execute(text(f'ANALYZE "{table}"'))
+
+
 def _table(name: str) -> Table:
     return SQLModel.metadata.tables[name]
 
@@ -565,31 +580,53 @@ def _batches(items: Sequence[Any], size: int = BATCH_ROWS) -> Iterator[Sequence[
 
 
 def _insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert one batch of rows (all with the same keys).
+    """Insert one batch of rows (all with the same keys) in the session's transaction.
 
-    PostgreSQL gets them through ``COPY … FROM STDIN`` on the session's own connection and
-    transaction: an ``executemany`` would send one ``INSERT`` per row. SQLite runs the
-    ``executemany`` in-process, which is as fast.
+    PostgreSQL gets them through ``COPY … FROM STDIN`` (an ``executemany`` would send one
+    ``INSERT`` per row); SQLite through the driver's ``executemany`` with the columns' own
+    conversions, cached for the batch (a roster repeats the same instants on every row).
     """
     if not rows:
         return
-    if session.get_bind().dialect.name != "postgresql":
-        session.execute(insert(table), rows)
-        return
     session.flush()
     columns = list(rows[0])
-    as_json = [isinstance(table.c[c].type, JSON) for c in columns]
     names = ", ".join(f'"{c}"' for c in columns)
-    driver = session.connection().connection.driver_connection
-    assert driver is not None
-    with (
-        driver.cursor() as cursor,
-        cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy,
-    ):
-        for row in rows:
-            copy.write_row(
-                [json.dumps(row[c]) if j else row[c] for c, j in zip(columns, as_json, strict=True)]
-            )
+    dialect = session.get_bind().dialect
+    if dialect.name == "sqlite":
+        convert = []
+        for c in columns:
+            processor = table.c[c].type.dialect_impl(dialect).bind_processor(dialect)
+            if processor is not None and not isinstance(table.c[c].type, JSON):
+                processor = lru_cache(maxsize=4096)(processor)
+            convert.append(processor)
+        marks = ", ".join("?" for _ in columns)
+        session.connection().exec_driver_sql(
+            f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})',
+            [
+                tuple(
+                    row[c] if f is None else f(row[c])
+                    for c, f in zip(columns, convert, strict=True)
+                )
+                for row in rows
+            ],
+        )
+    elif dialect.name == "postgresql":
+        as_json = [isinstance(table.c[c].type, JSON) for c in columns]
+        driver = session.connection().connection.driver_connection
+        assert driver is not None
+        with (
+            driver.cursor() as cursor,
+            cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy,
+        ):
+            for row in rows:
+                copy.write_row(
+                    [
+                        json.dumps(row[c]) if j else row[c]
+                        for c, j in zip(columns, as_json, strict=True)
+                    ]
+                )
+    else:
+        session.execute(insert(table), rows)
 
 
 def _audit_rows(session: Session, rows: Iterable[dict[str, Any]]) -> None:
@@ -1319,6 +1356,11 @@ def _raw(column: Any) -> Any:
     return type_coerce(column, String)
 
 
+def _json_text(column: Any) -> Any:
+    """A JSON column as its text (PostgreSQL would otherwise parse every row's value)."""
+    return cast(column, Text)
+
+
 class _RawValues:
     """Cached conversions of raw column values to epoch seconds, ordinals and patterns."""
 
@@ -1371,7 +1413,7 @@ def _load_stored(
         _raw(col(Shift.start_utc)),
         _raw(col(Shift.end_utc)),
         col(Shift.skill),
-        _raw(col(Shift.breaks)),
+        _json_text(col(Shift.breaks)),
         col(Shift.freed_from_pk),
     ).where(
         col(Shift.team_id) == team_id,
@@ -1412,7 +1454,7 @@ _SHIFT_STATE = (
     _raw(col(Shift.start_utc)),
     _raw(col(Shift.end_utc)),
     col(Shift.skill),
-    _raw(col(Shift.breaks)),
+    _json_text(col(Shift.breaks)),
 )
 
 
@@ -1823,6 +1865,9 @@ def import_shifts(
             )
         )
     _audit_rows(session, audits)
+    _analyze_if_big(
+        session, result.created + result.updated + result.deleted, "shift", "audit_event"
+    )
     return result
 
 
@@ -1968,29 +2013,27 @@ def iter_export_shifts(
 def _export_lines(
     session: Session, team: Team, start: date | None, end: date | None
 ) -> Iterator[str]:
-    query = (
-        sa_select(
-            col(Agent.agent_id),
-            _raw(col(Shift.local_date)),
-            _raw(col(Shift.start_utc)),
-            _raw(col(Shift.end_utc)),
-            col(Shift.skill),
-            _raw(col(Shift.breaks)),
-        )
-        .select_from(Shift)
-        .join(Agent, col(Agent.id) == col(Shift.agent_pk), isouter=True)
-        .where(col(Shift.team_id) == team.id)
+    # No join in SQL: the team's people are few, and a join planned on statistics taken
+    # before a big import can turn into a nested loop over every shift and person.
+    names = dict(
+        session.execute(
+            sa_select(col(Agent.id), col(Agent.agent_id)).where(col(Agent.team_id) == team.id)
+        ).all()
     )
+    query = sa_select(
+        col(Shift.id),
+        col(Shift.agent_pk),
+        _raw(col(Shift.local_date)),
+        _raw(col(Shift.start_utc)),
+        _raw(col(Shift.end_utc)),
+        col(Shift.skill),
+        _json_text(col(Shift.breaks)),
+    ).where(col(Shift.team_id) == team.id)
     if start is not None:
         query = query.where(col(Shift.local_date) >= start)
     if end is not None:
         query = query.where(col(Shift.local_date) <= end)
-    query = query.order_by(
-        col(Shift.local_date),
-        col(Shift.start_utc),
-        func.coalesce(col(Agent.agent_id), ""),
-        col(Shift.id),
-    )
+    query = query.order_by(col(Shift.local_date), col(Shift.start_utc), col(Shift.id))
     clock = _Clock(ZoneInfo(team.timezone))
     raw = _RawValues(_Interner([()]))
 
@@ -2009,24 +2052,35 @@ def _export_lines(
     buffer = io.StringIO()
     out = csv.writer(buffer, lineterminator="\n")
     out.writerow([*SHIFT_COLUMNS, "breaks"])
+    # Shifts starting at the same moment are written by person (open shifts first).
+    group: list[tuple[str, int, tuple[str, ...]]] = []
+    group_key: tuple[Any, Any] | None = None
+
+    def flush() -> None:
+        group.sort(key=lambda item: (item[0], item[1]))
+        out.writerows(item[2] for item in group)
+        group.clear()
+
     rows = session.execute(query.execution_options(yield_per=STREAM_ROWS))
-    for count, (agent_id, day, s, e, skill, breaks) in enumerate(rows, start=1):
-        if breaks is not None and not isinstance(breaks, str):
-            breaks = json.dumps(breaks)
-        out.writerow(
-            (
-                agent_id or "",
-                iso_day(day),
-                local_time(s),
-                local_time(e),
-                skill,
-                windows(breaks) if breaks else "",
-            )
+    for written, (shift_id, agent_pk, day, s, e, skill, breaks) in enumerate(rows, start=1):
+        if (day, s) != group_key:
+            flush()
+            group_key = (day, s)
+        agent_id = "" if agent_pk is None else names.get(agent_pk, "")
+        line = (
+            agent_id,
+            iso_day(day),
+            local_time(s),
+            local_time(e),
+            skill,
+            windows(breaks) if breaks else "",
         )
-        if count % STREAM_ROWS == 0:
+        group.append((agent_id, shift_id, line))
+        if written % STREAM_ROWS == 0:
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
+    flush()
     yield buffer.getvalue()
 
 
@@ -2223,4 +2277,5 @@ def import_volume(
                 )
             ],
         )
+    _analyze_if_big(session, result.created + result.updated, "volume")
     return result
