@@ -251,23 +251,35 @@ def test_start_up_sets_the_menu_in_english_and_chinese_and_registers_the_webhook
     assert not tg.calls_of("deleteWebhook")  # stopping one process leaves the hook for others
 
 
-def test_the_webhook_needs_a_secret(sqlite_team: str, tg: FakeTelegram, tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "serve", "--telegram-webhook", str(free_port())],
-        env={
-            "PATH": "/usr/bin:/bin",
-            "DATABASE_URL": sqlite_team,
-            "TELEGRAM_BOT_TOKEN": tg.token,
-            "TELEGRAM_API_URL": tg.base_url,
-        },
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=tmp_path,
-    )
-    assert result.returncode == 2
-    assert "TELEGRAM_WEBHOOK_SECRET" in result.stderr and "Traceback" not in result.stderr
+def test_a_webhook_without_a_secret_or_with_a_plain_http_url_is_refused_plainly(
+    sqlite_team: str, tg: FakeTelegram, tmp_path: Path
+) -> None:
+    def run(**env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bot.cli", "serve", "--telegram-webhook", str(free_port())],
+            env={
+                "PATH": "/usr/bin:/bin",
+                "DATABASE_URL": sqlite_team,
+                "TELEGRAM_BOT_TOKEN": tg.token,
+                "TELEGRAM_API_URL": tg.base_url,
+                **env,
+            },
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=tmp_path,
+        )
+
+    no_secret = run()
+    assert no_secret.returncode == 2, no_secret.stderr
+    assert "TELEGRAM_WEBHOOK_SECRET" in no_secret.stderr
     assert not tg.calls  # refused before talking to Telegram
+
+    plain = run(TELEGRAM_WEBHOOK_SECRET=SECRET, TELEGRAM_WEBHOOK_URL="http://bot.example.com/")
+    assert plain.returncode == 2, plain.stderr
+    assert "TELEGRAM_WEBHOOK_URL" in plain.stderr and "https" in plain.stderr.lower()
+    for result in (no_secret, plain):
+        assert "Traceback" not in result.stderr
 
 
 @pytest.mark.slow

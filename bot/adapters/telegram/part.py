@@ -25,6 +25,7 @@ from typing import Any, Protocol, TypeVar
 
 from aiohttp import web
 from telegram import Message, ReplyParameters, Update
+from telegram.constants import ChatType
 from telegram.error import BadRequest, InvalidToken, RetryAfter, TelegramError
 
 from bot.adapters.telegram.app import (
@@ -171,8 +172,12 @@ class TelegramPart:
         await self.app.shutdown()
 
     async def _set_menus(self) -> None:
+        """The command menu; without it the bot still works, so a refusal is only logged."""
         for code, lang in MENUS:
-            await self.app.bot.set_my_commands(menu(lang), language_code=code)
+            try:
+                await self.app.bot.set_my_commands(menu(lang), language_code=code)
+            except TelegramError as exc:
+                log.warning("Telegram refused the %s command menu: %s", lang, exc.message)
 
     async def _serve_webhook(self, port: int) -> None:
         web_app = web.Application()
@@ -188,11 +193,16 @@ class TelegramPart:
             ) from None
         self._runner = runner
         if self.webhook_url:
-            await self.app.bot.set_webhook(
-                self.webhook_url,
-                secret_token=self.secret,
-                allowed_updates=list(ALLOWED_UPDATES),
-            )
+            try:
+                await self.app.bot.set_webhook(
+                    self.webhook_url,
+                    secret_token=self.secret,
+                    allowed_updates=list(ALLOWED_UPDATES),
+                )
+            except TelegramError as exc:
+                raise TelegramUnavailable(
+                    f"Telegram refused TELEGRAM_WEBHOOK_URL {self.webhook_url}: {exc.message}"
+                ) from None
 
     async def _webhook(self, request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "")
@@ -215,7 +225,7 @@ class TelegramPart:
         assert message is not None and message.from_user is not None
         user = message.from_user
         chat_id = message.chat_id
-        quote = message.message_id if message.chat.type != "private" else None
+        quote = message.message_id if message.chat.type != ChatType.PRIVATE else None
         member = await self.router.call(self.core.identify, NAME, str(user.id))
         if member is None:
             reply = await self.router.call(
