@@ -26,6 +26,7 @@ import argparse
 import asyncio
 import json
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -36,6 +37,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -50,7 +52,7 @@ from storage.importers import import_agents, import_shifts, import_teams
 from storage.tables import Request
 from storage.unit_of_work import UnitOfWork
 from tests.fakes.serve import Serve, free_port
-from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, FakeSlack, SlackSender
+from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, FakeSlack, Message, SlackSender
 
 TEAM = "load-desk"
 TZ = ZoneInfo("Asia/Taipei")
@@ -122,8 +124,14 @@ class Shot:
 class Phase:
     name: str
     shots: list[Shot] = field(default_factory=list)
-    wall: float = 0.0
     effects: int = 0
+
+    @property
+    def wall(self) -> float:
+        """From the first request sent to the last answer recorded (seconds)."""
+        sent = [s.sent for s in self.shots if s.sent]
+        done = [s.done for s in self.shots if s.done is not None]
+        return max(done) - min(sent) if sent and done else 0.0
 
     def report(self, n: int) -> None:
         acks = sorted(s.ack for s in self.shots if s.ack is not None)
@@ -159,46 +167,86 @@ def _ms(seconds: float) -> str:
     return f"{seconds * 1000:7.1f} ms"
 
 
-async def fire(
-    session: aiohttp.ClientSession,
-    slack: SlackSender,
-    bodies: list[tuple[Shot, str, str]],
-) -> None:
-    """Send every body at once (each signed), recording its ack latency."""
-    start = asyncio.Event()
+def fire(slack: SlackSender, bodies: list[tuple[Shot, str, str]], tmp: Path) -> None:
+    """Send every body at once from a process of its own (so the fake Slack's work does not
+    delay the load client), recording each ack latency and the wall-clock send time."""
+    job = tmp / f"fire-{uuid.uuid4().hex[:8]}.json"
+    job.write_text(
+        json.dumps(
+            {
+                "url": slack.url,
+                "secret": slack.secret,
+                "bodies": [[shot.key, body, kind] for shot, body, kind in bodies],
+            }
+        )
+    )
+    out = subprocess.run(
+        [sys.executable, __file__, "--fire", str(job)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    results = {r["key"]: r for r in json.loads(out.stdout)}
+    for shot, _, _ in bodies:
+        r = results[shot.key]
+        shot.sent, shot.ack, shot.status, shot.error = r["sent"], r["ack"], r["status"], r["error"]
 
-    async def one(shot: Shot, body: str, content_type: str) -> None:
-        await start.wait()
-        headers = {"Content-Type": content_type, **slack.signed(body)}
-        shot.sent = time.perf_counter()
-        try:
-            async with session.post(slack.url, data=body.encode(), headers=headers) as resp:
-                await resp.read()
-                shot.status = resp.status
-        except Exception as exc:  # a refused or reset connection is an error, not a crash
-            shot.error = type(exc).__name__
-        shot.ack = time.perf_counter() - shot.sent
 
-    tasks = [asyncio.create_task(one(*b)) for b in bodies]
-    await asyncio.sleep(0.05)
-    start.set()
-    await asyncio.gather(*tasks)
+async def _fire(job: dict[str, Any]) -> list[dict[str, Any]]:
+    url, secret = job["url"], job["secret"]
+    sender = SlackSender(url, None, secret=secret)  # type: ignore[arg-type]
+    signed = [(key, body, kind, sender.signed(body)) for key, body, kind in job["bodies"]]
+    results: list[dict[str, Any]] = []
+    go = asyncio.Event()
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def one(key: str, body: str, kind: str, headers: dict[str, str]) -> None:
+            await go.wait()
+            r: dict[str, Any] = {"key": key, "status": None, "error": None}
+            r["sent"] = time.time()
+            start = time.perf_counter()
+            try:
+                async with session.post(
+                    url, data=body.encode(), headers={"Content-Type": kind, **headers}
+                ) as resp:
+                    await resp.read()
+                    r["status"] = resp.status
+            except Exception as exc:  # a refused or reset connection is an error, not a crash
+                r["error"] = type(exc).__name__
+            r["ack"] = time.perf_counter() - start
+            results.append(r)
+
+        tasks = [asyncio.create_task(one(*s)) for s in signed]
+        await asyncio.sleep(0.05)
+        go.set()
+        await asyncio.gather(*tasks)
+    return results
 
 
-def wait_answers(
-    fake: FakeSlack, shots: list[Shot], answered: Callable[[], dict[str, float]], limit: float
-) -> None:
-    """Mark when each shot's answer was recorded by the fake (wall clock → perf clock)."""
+def wait_answers(shots: list[Shot], answered: Callable[[], dict[str, float]], limit: float) -> None:
+    """Note when each shot's answer was recorded by the fake (wall clock, as ``sent``)."""
     deadline = time.monotonic() + limit
-    offset = time.perf_counter() - time.time()
     while time.monotonic() < deadline:
         seen = answered()
         for s in shots:
             if s.done is None and s.key in seen:
-                s.done = seen[s.key] + offset
+                s.done = seen[s.key]
         if all(s.done is not None for s in shots):
             return
         time.sleep(0.1)
+
+
+def settle(fake: FakeSlack, deadline: float) -> None:
+    """Wait until the bot has made no Slack call for a second (the last phase's notices,
+    the other lead's DMs), so each phase is measured on its own."""
+    seen = -1
+    while time.monotonic() < deadline:
+        now = len(fake.calls())
+        if now == seen:
+            return
+        seen = now
+        time.sleep(1.0)
 
 
 def count_requests(url: str, status: str | None = None) -> int:
@@ -227,7 +275,7 @@ def run(url: str, n: int, tmp: Path, limit: float) -> None:
             for _, lead in LEADS:  # warm-up: auth.test, imports, connections
                 slack.command(lead, "help")
             fake.wait(lambda: len(fake.responses()) >= len(LEADS), what="the warm-up answers")
-            asyncio.run(_phases(fake, slack, url, n, day, limit))
+            phases(fake, slack, url, n, day, limit, tmp)
         errors = [line for line in serve.output.splitlines() if "ERROR" in line]
         print(
             f"process log: {len(errors)} error line(s)"
@@ -235,78 +283,71 @@ def run(url: str, n: int, tmp: Path, limit: float) -> None:
         )
 
 
-async def _phases(
-    fake: FakeSlack, slack: SlackSender, url: str, n: int, day: date, limit: float
+def phases(
+    fake: FakeSlack, slack: SlackSender, url: str, n: int, day: date, limit: float, tmp: Path
 ) -> None:
-    connector = aiohttp.TCPConnector(limit=0)
-    async with aiohttp.ClientSession(connector=connector) as session:
-        # 1. n slash commands at once.
-        commands = Phase("slash commands (/shift leave)")
-        bodies = []
-        for i in range(n):
-            key = uuid.uuid4().hex
-            form = slack.command_form(slack_id(i), f"leave {day.isoformat()}")
-            form["response_url"] = fake.response_url(key)
-            shot = Shot(key)
-            commands.shots.append(shot)
-            bodies.append((shot, urllib.parse.urlencode(form), "application/x-www-form-urlencoded"))
-        t0 = time.perf_counter()
-        await fire(session, slack, bodies)
+    # 1. n slash commands at once.
+    commands = Phase("slash commands (/shift leave)")
+    bodies = []
+    for i in range(n):
+        key = uuid.uuid4().hex
+        form = slack.command_form(slack_id(i), f"leave {day.isoformat()}")
+        form["response_url"] = fake.response_url(key)
+        shot = Shot(key)
+        commands.shots.append(shot)
+        bodies.append((shot, urllib.parse.urlencode(form), "application/x-www-form-urlencoded"))
+    fire(slack, bodies, tmp)
 
-        def responded() -> dict[str, float]:
-            return {str(c.args["key"]): c.at for c in fake.responses()}
+    def responded() -> dict[str, float]:
+        return {str(c.args["key"]): c.at for c in fake.responses()}
 
-        await asyncio.to_thread(wait_answers, fake, commands.shots, responded, limit)
-        commands.wall = time.perf_counter() - t0
-        commands.effects = await asyncio.to_thread(count_requests, url)
-        commands.report(n)
+    wait_answers(commands.shots, responded, limit)
+    commands.effects = count_requests(url)
+    commands.report(n)
 
-        # 2. n clicks at once, by one lead, on the DMs asking for approval.
-        lead = LEADS[0][1]
+    # 2. n clicks at once, by one lead, on the DMs asking for approval.
+    lead = LEADS[0][1]
 
-        def asks() -> list[object]:
-            return [
-                m for m in fake.dms(lead) if any(a.startswith("approve:") for a in m.action_ids())
-            ]
+    def asks() -> list[Message]:
+        return [m for m in fake.dms(lead) if any(a.startswith("approve:") for a in m.action_ids())]
 
-        deadline = time.monotonic() + limit
-        while len(asks()) < commands.effects and time.monotonic() < deadline:
-            await asyncio.sleep(0.2)
-        messages = asks()
-        clicks = Phase("button clicks (Approve)")
-        bodies = []
-        for m in messages:
-            action_id = next(a for a in m.action_ids() if a.startswith("approve:"))  # type: ignore[attr-defined]
-            payload = slack.click_payload(lead, m, action_id)  # type: ignore[arg-type]
-            shot = Shot(action_id.split(":")[1])
-            clicks.shots.append(shot)
-            body = urllib.parse.urlencode({"payload": json.dumps(payload)})
-            bodies.append((shot, body, "application/x-www-form-urlencoded"))
-        t0 = time.perf_counter()
-        await fire(session, slack, bodies)
+    deadline = time.monotonic() + limit
+    while len(asks()) < commands.effects and time.monotonic() < deadline:
+        time.sleep(0.2)
+    settle(fake, deadline)
+    messages = asks()
+    clicks = Phase("button clicks (Approve)")
+    bodies = []
+    for m in messages:
+        action_id = next(a for a in m.action_ids() if a.startswith("approve:"))
+        payload = slack.click_payload(lead, m, action_id)
+        shot = Shot(action_id.split(":")[1])
+        clicks.shots.append(shot)
+        body = urllib.parse.urlencode({"payload": json.dumps(payload)})
+        bodies.append((shot, body, "application/x-www-form-urlencoded"))
+    fire(slack, bodies, tmp)
 
-        def approved() -> dict[str, float]:
-            out = {}
-            for c in fake.calls("chat.postMessage"):
-                said = str(c.args.get("text", ""))
-                if c.args.get("channel") == fake.dm_channel(lead) and said.startswith("Approved #"):
-                    out[said.split()[1].lstrip("#")] = c.at
-            return out
+    def approved() -> dict[str, float]:
+        out = {}
+        for c in fake.calls("chat.postMessage"):
+            said = str(c.args.get("text", ""))
+            if c.args.get("channel") == fake.dm_channel(lead) and said.startswith("Approved #"):
+                out[said.split()[1].lstrip("#")] = c.at
+        return out
 
-        await asyncio.to_thread(wait_answers, fake, clicks.shots, approved, limit)
-        clicks.wall = time.perf_counter() - t0
-        clicks.effects = await asyncio.to_thread(count_requests, url, "approved")
-        if len(messages) < n:
-            print(f"(only {len(messages)} approval DMs arrived for {n} requests)")
-        clicks.report(n)
-        # Each approval edits both leads' messages; let them land before counting.
-        want = 2 * clicks.effects
-        deadline = time.monotonic() + limit
-        while len(fake.calls("chat.update")) < want and time.monotonic() < deadline:
-            await asyncio.sleep(0.2)
-        updates = len(fake.calls("chat.update"))
-        print(f"messages edited after the decisions: {updates}/{want}")
-        print(f"Slack calls: {len(fake.calls())} in all")
+    wait_answers(clicks.shots, approved, limit)
+    clicks.effects = count_requests(url, "approved")
+    if len(messages) < n:
+        print(f"(only {len(messages)} approval DMs arrived for {n} requests)")
+    clicks.report(n)
+    # Each approval edits both leads' messages; let them land before counting.
+    want = 2 * clicks.effects
+    deadline = time.monotonic() + limit
+    while len(fake.calls("chat.update")) < want and time.monotonic() < deadline:
+        time.sleep(0.2)
+    updates = len(fake.calls("chat.update"))
+    print(f"messages edited after the decisions: {updates}/{want}")
+    print(f"Slack calls: {len(fake.calls())} in all")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -315,7 +356,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pg", action="store_true", help="PostgreSQL instead of SQLite")
     parser.add_argument("--pg-url", default=DEFAULT_PG)
     parser.add_argument("--limit", type=float, default=120.0, help="seconds to wait for answers")
+    parser.add_argument("--fire", help=argparse.SUPPRESS)  # the load client's own process
     args = parser.parse_args(argv)
+    if args.fire:
+        job = json.loads(Path(args.fire).read_text())
+        print(json.dumps(asyncio.run(_fire(job))))
+        return 0
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         if args.pg:

@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import sys
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine, Sequence
@@ -58,9 +59,18 @@ HOME_DELAY = 1.0
 HOME_WATCH = 3600.0
 """A Home tab opened within this many seconds is refreshed after each change that concerns
 its person (opening the tab always publishes it afresh)."""
-CORE_SLOTS = 4
-"""Core calls in flight at once. More only queue for the database's write lock, and each
-busy worker thread takes interpreter time from the event loop that acknowledges Slack."""
+CORE_SLOTS = 2
+"""Core calls in flight at once. The core is mostly Python work that holds the interpreter;
+more worker threads only queue for it (and for SQLite's write lock) while taking its time
+away from the event loop that acknowledges Slack."""
+ACK_FIRST = 0.5
+"""While requests are being acknowledged, a core call waits for them for up to this many
+seconds before starting, so a burst is acknowledged before the work it brings begins."""
+SWITCH_INTERVAL = 0.0005
+"""Seconds a worker thread may hold the interpreter while the event loop waits for it
+(Python's default is 5 ms). The loop takes the interpreter back after every socket call; at
+the default, core work in worker threads adds up to 5 ms to each, and a burst of Slack
+requests is acknowledged markedly later."""
 RECENT_EVENTS = 10_000
 """Event ids this process remembers, so a retried look-up is not answered twice."""
 STOP_GRACE = 10.0
@@ -185,6 +195,8 @@ class SlackPart:
         self._locales: dict[str, str | None] = {}
         self._recent: OrderedDict[str, None] = OrderedDict()
         self._slots = asyncio.Semaphore(CORE_SLOTS)
+        self._acking = 0
+        self._acked = asyncio.Event()
         self._home_seen: dict[str, float] = {}
         self._home_due: set[str] = set()
         self._home_running: set[str] = set()
@@ -193,11 +205,18 @@ class SlackPart:
     # -- Part ------------------------------------------------------------------------------
 
     async def call(self, fn: Callable[..., T], *args: Any) -> T:
-        """A core call in a worker thread (``Router.call``), a few at a time."""
+        """A core call in a worker thread (``Router.call``), a few at a time, each starting
+        once the requests being acknowledged are answered (a busy worker thread slows the
+        event loop that answers them), or after ``ACK_FIRST`` seconds at most."""
         async with self._slots:
+            if self._acking:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._acked.wait(), ACK_FIRST)
             return await self.router.call(fn, *args)
 
     async def start(self) -> None:
+        if sys.getswitchinterval() > SWITCH_INTERVAL:
+            sys.setswitchinterval(SWITCH_INTERVAL)
         self._home_pool = ThreadPoolExecutor(1, thread_name_prefix="slack-home")
         self.session = aiohttp.ClientSession()
         self.client.session = self.session
@@ -246,9 +265,16 @@ class SlackPart:
             # Bolt's verifier reads the timestamp as a number: a malformed one is refused
             # here, as Bolt refuses a wrong one, instead of failing inside it.
             return web.Response(status=401, text="")
-        bolt_req = await to_bolt_request(request)
-        bolt_resp = await self.app.async_dispatch(bolt_req)
-        return await to_aiohttp_response(bolt_resp)
+        self._acking += 1
+        self._acked.clear()
+        try:
+            bolt_req = await to_bolt_request(request)
+            bolt_resp = await self.app.async_dispatch(bolt_req)
+            return await to_aiohttp_response(bolt_resp)
+        finally:
+            self._acking -= 1
+            if not self._acking:
+                self._acked.set()
 
     # -- work after the ack ----------------------------------------------------------------
 
