@@ -86,6 +86,9 @@ class Timing:
     """Wait before the first retry of a failed post; doubled for each further failure."""
     backoff_cap: float = 1800.0
     shutdown_grace: float = 20.0
+    parallel: int = 2
+    """Digests one process works on at once; it claims one only when it can start on it,
+    so with many teams the other processes share the morning's work."""
 
     def retry_after(self, attempts: int) -> timedelta:
         return timedelta(seconds=min(self.backoff_cap, self.backoff * 2 ** max(0, attempts - 1)))
@@ -154,6 +157,7 @@ class Scheduler:
         self._done: set[tuple[str, date]] = set()
         self._held: dict[int, claims.Claim] = {}
         self._stopping = False
+        self._slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
 
     # -- life cycle ----------------------------------------------------------------------
 
@@ -162,6 +166,8 @@ class Scheduler:
             self.outbound = outbound_transports(self.router, self.settings)
         for transport in self.outbound:
             await transport.start()
+            # The router delivers by them too: reminders, and the outbox it drains.
+            self.router.transports.append(transport)
         aps = AsyncIOScheduler(timezone=UTC)
         self._aps = aps
         soon = datetime.now(UTC)
@@ -353,7 +359,8 @@ class Scheduler:
     async def senders(self, team: str) -> list[Transport]:
         """The transports of this process that reach the team's channel."""
         out = []
-        for transport in [*self.router.transports, *(self.outbound or ())]:
+        extra = [t for t in self.outbound or () if t not in self.router.transports]
+        for transport in [*self.router.transports, *extra]:
             try:
                 if await transport.reaches(team, None, True):
                     out.append(transport)
@@ -375,6 +382,20 @@ class Scheduler:
         senders = await self.senders(team)
         if not senders:
             return "unreachable"
+        async with self._slot():
+            if self._stopping:
+                return "stopped"
+            return await self._send_digest(team, day, senders, eager)
+
+    def _slot(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        if self._slots is None or self._slots[0] is not loop:
+            self._slots = (loop, asyncio.Semaphore(max(1, self.timing.parallel)))
+        return self._slots[1]
+
+    async def _send_digest(
+        self, team: str, day: date, senders: list[Transport], eager: bool
+    ) -> str:
         names = [s.name for s in senders]
         claim, settled = await self.router.call(self._claim, team, day, names, eager)
         if claim is None:

@@ -362,16 +362,17 @@ def _actual_demand(scope: svc.Scope, day: date) -> Demand:
 
 
 def day_result(scope: svc.Scope, day: date) -> DayResult | None:
-    """The service level ``day``'s call history got from the roster as worked (None without
-    history): the Erlang C figures of the ``staffing`` command with actual calls."""
+    """The service level ``day``'s call history got from the roster as worked: the Erlang C
+    figures of the ``staffing`` command with the actual calls. None without history, or
+    without a roster for that day."""
     demand = _actual_demand(scope, day)
     if not demand.interval_starts:
         return None
     roster = repo.roster_window(scope.session, scope.team_id, day - timedelta(days=1), day)
     table = interval_table(demand, roster, repo.team_target(scope.team))
     calls = float(table["calls"].sum())
-    if calls <= 0:
-        return None
+    if calls <= 0 or float(table["scheduled"].sum()) <= 0:
+        return None  # no calls, or no roster that day to judge it by
     return DayResult(
         day, calls, float(weighted_service_level(table)), float(scope.team.service_level)
     )

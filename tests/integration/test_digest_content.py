@@ -19,6 +19,7 @@ from bot.cli import main
 from bot.core.digest import digest_json, digest_text
 from bot.i18n import to_simplified, words
 from bot.services.digest import DigestView, digest_day
+from storage.importers import import_volume
 from storage.unit_of_work import UnitOfWork
 from tests.integration import digest_world as world
 
@@ -158,3 +159,13 @@ def test_the_json_holds_every_part_of_the_digest(team: Engine) -> None:
     assert impact["sl_after"] < impact["sl_before"]
     assert data["yesterday"]["met"] is False
     json.dumps(data)
+
+
+def test_a_day_of_history_without_a_roster_is_not_judged(team: Engine, tmp_path: Path) -> None:
+    (tmp_path / "sunday.csv").write_text(
+        "interval_start,skill,calls,aht_seconds\n2026-11-29T10:00,cards,12,240\n"
+    )
+    with UnitOfWork(team) as uow:
+        import_volume(uow.session, tmp_path / "sunday.csv", world.TEAM, now=world.ACTED)
+        uow.commit()
+    assert digest(team, date(2026, 11, 30)).yesterday is None

@@ -373,3 +373,58 @@ def test_an_interval_ahead_projected_under_the_target_is_alerted_once(
     assert (
         sum(1 for p in (a, b) for _t, n, _ in p.telegram.posts if n.kind.startswith("alert")) == 1
     )
+
+
+def test_a_busy_process_claims_no_more_than_it_can_work_on(seeded: Engine, clock: Clock) -> None:
+    with UnitOfWork(seeded) as uow:
+        night = repo.team_by_name(uow.session, world.NIGHT)
+        assert night is not None
+        night.digest_time = "01:00"  # 08:00 in Taipei: both teams are due together
+        uow.session.add(night)
+        uow.commit()
+    clock.local(2026, 12, 1, 8, 0, 30)
+    busy = Process(seeded, clock, "busy", timing=Timing(parallel=1, shutdown_grace=0.2))
+    busy.telegram.hold = asyncio.Event()  # its first digest hangs in the Telegram post
+    free = Process(seeded, clock, "free")
+
+    async def scenario() -> None:
+        await busy.scheduler.reload()
+        await busy.scheduler.check_due()
+        await until(lambda: len(busy.slack.posts) == 1)
+        await free.scheduler.reload()
+        await free.scheduler.check_due()
+        await until(lambda: len(free.slack.posts) == 1)
+        await busy.scheduler.stop()
+        await free.scheduler.stop()
+
+    run(scenario())
+    first = busy.slack.posts[0][0]
+    other = world.NIGHT if first == world.TEAM else world.TEAM
+    assert free.slack.posts[0][0] == other  # the team the busy process had not claimed
+
+
+def test_a_scheduler_only_process_posts_with_the_transports_it_has_credentials_for(
+    seeded: Engine, clock: Clock
+) -> None:
+    clock.local(2026, 11, 30, 14, 30)
+    outbound = world.Recorder("slack", people=True)
+    router = Router(make_core(seeded, clock))
+    part = Scheduler(
+        router,
+        Settings(),
+        clock=clock,
+        timing=Timing(check_every=3600, sweep_every=3600, intraday_every=3600),
+        outbound=[outbound],
+    )
+
+    async def scenario() -> None:
+        await part.start()
+        await until(lambda: any(n.kind == "reminder" for _t, n, _ in outbound.posts))
+        await part.stop()
+
+    run(scenario())
+    assert outbound.started == 1 and outbound in router.transports
+    assert sorted(n.to or "" for _t, n, _ in outbound.posts if n.kind == "reminder") == [
+        "lin",
+        "mei",
+    ]
