@@ -8,48 +8,64 @@ their contracted hours where the rules allow it.
 
 Model (one week, intervals ``i`` of the team's length, skills ``k``)
 --------------------------------------------------------------------
-* ``x[a, o]`` binary: agent ``a`` works shift option ``o`` (a template on a day). An agent's
-  options are the templates of their shift lengths on days without leave, kept shifts, or a
-  clash (rest or overlap) with last or next week's stored shifts.
-* Skills are not per agent: ``z[o, S, k]`` integer counts how many of the agents with skill
-  set ``S`` working option ``o`` take calls in skill ``k`` (``Σ_k z = Σ_a x``); any split of
-  a group among its members is the same roster, so the split is made afterwards.
-* Breaks are implicit (Aykin 1996): ``w[o, k, p]`` integer counts the shifts of option ``o``
-  in skill ``k`` that take their break at position ``p`` of the template's window
-  (``Σ_p w = n[o, k]``); the positions are handed to agents afterwards.
+* Agents whose weeks are interchangeable (same options, skills, hours target, history and
+  leave) form a class ``c`` of ``m_c`` agents; ``X[c, o]`` integer counts how many of them
+  work shift option ``o`` (a template on a day). An agent's options are the templates of
+  their shift lengths on days without leave, kept shifts, or a clash (rest or overlap) with
+  last or next week's stored shifts.
+* Skills are not per agent either: ``z[o, S, k]`` counts how many of the agents with skill
+  set ``S`` working option ``o`` take calls in skill ``k`` (``Σ_k z = Σ_c X``).
+* Breaks are implicit (Aykin 1996): ``w[o, k, p]`` places the shifts of option ``o`` in skill
+  ``k`` at break position ``p`` of the template's window, and integer ``b[k, window]`` counts
+  the breaks of a skill in one window whatever shift they belong to; coverage sees only ``b``
+  (with ``n`` and ``b`` integral an integral ``w`` exists, a transportation problem, so
+  ``w`` stays continuous).
 * Coverage, for every interval and skill with a requirement ``r``:
-  ``Σ_o n[o,k]·on_o(i) − Σ_{o,p} w[o,k,p]·brk_{o,p}(i) + u(i,k) ≥ r(i,k)``, where ``on`` and
-  ``brk`` are the fractions of the interval the shift and the break cover.
-* Per agent: at most one shift a day; rest and overlap as clique inequalities (options of two
-  days that clash, grouped by the instant the later one must not start before); consecutive
-  days through windows of ``max_consecutive_days + 1`` days including last and next week's
-  stored days; hours ``Σ_o hours_o·x[a,o]`` equal to the agent's target.
+  ``Σ_o n[o,k]·on_o(i) − Σ b[k,·]·brk(i) + u(i,k) ≥ r(i,k)``, where ``on`` and ``brk`` are
+  the fractions of the interval the shift and the break cover.
+* Per class: at most ``m_c`` shifts a day; rest and overlap as clique inequalities (options of
+  two days that clash, grouped by the instant the later one must not start before);
+  consecutive days through windows of ``max_consecutive_days + 1`` days including last and
+  next week's stored days; hours ``Σ_o hours_o·X[c,o] = m_c·target_c`` (an hour left
+  unworked costs more than it could cover, which makes the empty roster a first incumbent).
+* Fairness, per group ``g`` of comparable agents and per measure (late shifts, weekend
+  shifts): integers ``hi_g``, ``lo_g`` with ``m_c·lo_g ≤ Σ_{o flagged} X[c,o] ≤ m_c·hi_g``
+  for each class of the group, and ``excess_g ≥ hi_g − lo_g − 1``.
 * Targets: the contract (``weekly_hours``) less leave (a day of leave counts as the agent's
   usual shift length) and kept shifts, at most ``max_weekly_hours``, lowered to the most the
   agent's templates and rules allow (an exact search over the week); the result names every
   agent whose target falls short of the contract, and why.
 
-Objective, in this order: understaffing, weighted by how deep the shortage is relative to the
-requirement (a purely linear penalty is indifferent between an evening without anybody and a
-busy hour one short, so it leaves the thin evenings empty); fairness (the spread max − min of
-late shifts and of weekend shifts among comparable agents); overstaffing follows from the
-first (with the hours fixed by the contracts, every agent-interval not short is on the phones
-somewhere, so the surplus is the scheduled time less the requirement plus the shortage).
+Objective, in this order: understaffing, the agent-intervals short; its depth, a cost on each
+interval's shortage that grows with its share of the requirement (a purely linear penalty is
+indifferent between an evening without anybody and a busy hour one short, so it leaves the
+thin evenings empty); fairness, the spread max − min beyond 1 of late shifts and of weekend
+shifts among comparable agents. The solver minimises understaffing and, among the rosters
+with the fewest agent-intervals short, the class-level fairness terms; the search on people's
+weeks that follows lowers the depth cost and evens out people within a class, never
+lengthening the shortage (:func:`_score` is the whole objective). Overstaffing follows from
+the first: with the hours fixed by the contracts, every agent-interval not short is on the
+phones somewhere, so the surplus is the scheduled time less the requirement plus the
+shortage.
 
 Proof: ``lower_bound`` is a true lower bound on ``understaffed`` over every roster that meets
-the hard constraints: the larger of a counting bound per skill pool, the LP relaxation of the
-model with identical agents aggregated (for the LP this loses nothing: averaging a fractional
-solution over identical agents keeps it feasible), and the dual bound HiGHS proves for the
-aggregated integer model (a relaxation of the individual one), rounded up to the granularity
-of the coverage coefficients.
+the hard constraints: the largest of a counting bound per skill pool, the LP relaxation of the
+class model (aggregating identical agents does not weaken it) and the dual bound HiGHS
+proves for the class model (any roster of people adds up to a solution of it, so its optimum
+is no larger; the fairness terms, at most a known amount, are taken off), rounded up to the
+granularity of the coverage coefficients.
 
-Search: a fast heuristic (each agent in turn gets the week that best fills the remaining
-shortage, by dynamic programming over the days) answers first, always. Then HiGHS
-(``scipy.optimize.milp``) solves the model in a child process that is killed when its time is
-up or the caller asks to stop: the whole team at once when it is small, otherwise agent
-groups in turn against the residual requirement (each group told what the LP relaxation
-plans for the groups not solved yet), followed by large-neighbourhood rounds that free a few
-dozen agents at a time. Every candidate is checked against the rules before it is kept.
+Search: HiGHS (``scipy.optimize.milp``) solves the class model (the proof, and a roster with
+the fewest agent-intervals short) in a child process that is killed when its time is up or
+the caller asks to stop, and its LP relaxation in a second one, whose rounded answer is the
+first solver roster. Meanwhile a heuristic (each
+agent in turn takes the week that best fills what is still short, by dynamic programming
+over the days) builds the answer that comes back when the solver has no time. A class
+solution becomes people's weeks day by day, by assignment problems that keep each agent able
+to reach their hours; single-shift moves then lower the depth cost, and trades between
+comparable agents that leave the coverage unchanged even out late and weekend shifts; neither
+ever lengthens the shortage. Every roster is checked against :mod:`planner.rules` before it
+is returned.
 """
 
 from __future__ import annotations
@@ -68,7 +84,7 @@ import sys
 import threading
 import time as _clock
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -113,9 +129,6 @@ _FAIRNESS_WEIGHT = 2.0
 # model feasible from the empty roster on, which gives the solver its first incumbent.
 _UNWORKED_HOUR = 8.0
 _OPTIMAL_GAP = 1e-3
-_DIRECT_AGENTS = 90
-_GROUP_AGENTS = 60
-_NEIGHBOURHOOD_AGENTS = 45
 _log = logging.getLogger(__name__)
 
 
@@ -822,10 +835,35 @@ class _Milp:
     z: dict[tuple[int, int], list[tuple[int, int]]]  # (option, set) -> [(skill, column)]
     n: dict[tuple[int, int], int]  # (option, skill) -> heads column
     w: dict[tuple[int, int], list[int]]  # (option, skill) -> column per break position
-    fair: dict[tuple[int, str], tuple[int, int]] = field(default_factory=dict)  # hi, lo
     b: dict[tuple[int, datetime, datetime], int] = field(default_factory=dict)  # break pools
+    scale: float = 1.0  # cost of one agent-interval short
+    fairness_cap: float = 0.0  # the most the fairness terms can add
+    fairness_cols: tuple[int, ...] = ()
 
-    def job(self, limit: float, gap: float) -> dict[str, Any]:
+    def shortage_bound(self, bound: float) -> float:
+        """A lower bound on understaffing from a lower bound on this model's objective.
+
+        Any solution has ``scale · short + fairness ≥ bound`` and ``fairness ≤ cap``.
+        """
+        return (bound - self.fairness_cap) / self.scale
+
+    def plain(self) -> _Milp:
+        """The same model with understaffing alone as the objective (for the relaxation)."""
+        c = self.c.copy()
+        c[list(self.fairness_cols)] = 0.0
+        return replace(self, c=c, fairness_cap=0.0, fairness_cols=())
+
+    def job(self, limit: float, gap: float, abs_gap: float | None = None) -> dict[str, Any]:
+        """The solve of ``c`` with HiGHS options: a time limit and a relative (and absolute)
+        gap."""
+        options: dict[str, Any] = {
+            "time_limit": max(0.05, float(limit)),
+            "mip_rel_gap": gap,
+            "presolve": True,
+            "disp": False,
+        }
+        if abs_gap is not None:
+            options["mip_abs_gap"] = abs_gap
         return {
             "c": self.c,
             "integrality": self.integrality,
@@ -834,12 +872,7 @@ class _Milp:
             "a": self.a,
             "bl": self.bl,
             "bu": self.bu,
-            "options": {
-                "time_limit": max(0.05, float(limit)),
-                "mip_rel_gap": gap,
-                "presolve": True,
-                "disp": False,
-            },
+            "options": options,
         }
 
 
@@ -963,23 +996,26 @@ def _build(
     units: Sequence[_Unit],
     base: FloatArray,
     *,
-    bound: bool,
-    fair_fixed: Mapping[tuple[int, str], tuple[int, int]] | None = None,
     whole_breaks: bool = True,
 ) -> _Milp:
     """The covering model for ``units`` given the coverage ``base`` of everybody else.
 
-    ``bound``: minimise plain understaffing (every agent-interval short costs 1), no fairness;
-    the optimum is a lower bound when ``units`` hold every agent. Otherwise the roster's
-    objective: :data:`_SHORT` per agent-interval short plus the depth tiers of
-    :data:`_TIERS`, and :data:`_FAIRNESS_WEIGHT` per unit of spread (max − min) of late and of
-    weekend shifts in each comparable group, where a class of ``m`` agents must hold between
-    ``m·lo`` and ``m·hi`` of them; ``fair_fixed`` maps (group, measure) to the (max, min) count
-    among comparable agents outside ``units``.
+    The objective is understaffing, ``scale`` per agent-interval short, then fairness: 1 per
+    unit of spread beyond 1 of late and of weekend shifts in each comparable group (a class of
+    ``m`` agents holding between ``m·lo`` and ``m·hi`` of them). ``scale`` exceeds what the
+    fairness terms can add, so the optimum has the fewest agent-intervals short, and with
+    every agent in ``units`` :meth:`_Milp.shortage_bound` of any lower bound on the objective
+    is a lower bound on any roster's understaffing. The depth of the shortage is left to the
+    search on people's weeks, which never lengthens it.
     """
     cols = _Columns()
     options = week.options
     n_k = len(week.skills)
+    fair_cols: dict[tuple[int, str], tuple[int, int, int]] = {}
+    groups = {u.plan.fair_group for u in units if u.plan.fair_group is not None}
+    # An agent-interval short costs more than all fairness terms together can, so fairness
+    # only chooses among the rosters with the fewest agent-intervals short.
+    scale = float(10 ** math.ceil(math.log10(12.0 * len(groups) + 2.0))) if groups else 1.0
 
     x_unit_parts: list[IntArray] = []
     x_opt_parts: list[IntArray] = []
@@ -1071,20 +1107,10 @@ def _build(
     rows = cols.declare(np.zeros(need_k.size), np.full(need_k.size, np.inf))
     row_of[need_k, need_i] = rows
     short = residual[need_k, need_i]
-    offset = 0.0
-    if bound:
-        uc = cols.add(rows.size, -1.0, 0.0, short, False)
-        cols.block(rows, uc, -np.ones(rows.size))
-        offset += float(short.sum())
-    else:
-        low = np.zeros(rows.size)
-        for width, extra in _tier_bounds(week.required[need_k, need_i]):
-            part = np.clip(short - low, 0.0, width)
-            uc = cols.add(rows.size, -(_SHORT + extra), 0.0, part, False)
-            cols.block(rows, uc, -np.ones(rows.size))
-            offset += (_SHORT + extra) * float(part.sum())
-            low = low + width
-    per_hour = _UNWORKED_HOUR * 3600.0 / week.interval * (1.0 if bound else _SHORT + _TIERS[-1][1])
+    uc = cols.add(rows.size, -scale, 0.0, short, False)
+    cols.block(rows, uc, -np.ones(rows.size))
+    offset = scale * float(short.sum())
+    per_hour = scale * _UNWORKED_HOUR * 3600.0 / week.interval
     for (o, k), col in n.items():
         opt = options[o]
         eff = opt.on - opt.brk[0] if opt.brk.shape[0] == 1 else opt.on
@@ -1097,7 +1123,6 @@ def _build(
         if bidx.size:
             cols.block(row_of[k, bidx], np.full(bidx.size, bcol, dtype=np.int64), -vec[bidx])
 
-    fair_cols: dict[tuple[int, str], tuple[int, int]] = {}
     for u, unit in enumerate(units):
         plan = unit.plan
         opts = plan.options.tolist()
@@ -1126,18 +1151,17 @@ def _build(
         worked = int(cols.add(1, -per_hour, 0.0, target, False)[0])
         cols.row([*(col_of[o] for o in opts), worked], [*hours, -1.0], 0.0, 0.0)
         offset += per_hour * target
-        if bound or plan.fair_group is None:
+        if plan.fair_group is None:
             continue
         for measure in ("late", "weekend"):
-            fkey = (plan.fair_group, measure)
-            if fkey not in fair_cols:
-                top, bottom = (fair_fixed or {}).get(fkey, (0, 7))
-                hi = int(cols.add(1, 0.0, float(top), 7.0, True)[0])
-                lo = int(cols.add(1, 0.0, 0.0, float(bottom), True)[0])
-                excess = int(cols.add(1, _FAIRNESS_WEIGHT, 0.0, 7.0, False)[0])
+            key_f = (plan.fair_group, measure)
+            if key_f not in fair_cols:
+                hi = int(cols.add(1, 0.0, 0.0, 7.0, True)[0])
+                lo = int(cols.add(1, 0.0, 0.0, 7.0, True)[0])
+                excess = int(cols.add(1, 1.0, 0.0, 6.0, True)[0])
                 cols.row([hi, lo, excess], [1.0, -1.0, -1.0], -np.inf, 1.0)
-                fair_cols[fkey] = (hi, lo)
-            hi, lo = fair_cols[fkey]
+                fair_cols[key_f] = (hi, lo, excess)
+            hi, lo, _excess = fair_cols[key_f]
             flagged = [
                 col_of[o]
                 for o in opts
@@ -1161,8 +1185,10 @@ def _build(
         z=z,
         n=n,
         w=w,
-        fair=fair_cols,
         b=b_cols,
+        scale=scale,
+        fairness_cap=6.0 * len(fair_cols),
+        fairness_cols=tuple(v[2] for v in fair_cols.values()),
     )
 
 
@@ -1221,7 +1247,14 @@ class _Solver:
         threading.Thread(target=read, name="roster-solver-reader", daemon=True).start()
         self._proc, self._answers = proc, answers
 
-    def send(self, model: _Milp, limit: float, gap: float = 1e-4, relax: bool = False) -> bool:
+    def send(
+        self,
+        model: _Milp,
+        limit: float,
+        gap: float = 1e-4,
+        relax: bool = False,
+        abs_gap: float | None = None,
+    ) -> bool:
         """Start one solve; :meth:`wait` collects it."""
         limit = min(limit, self.remaining())
         if self.stopped or limit < 0.1 or model.c.size == 0:
@@ -1234,7 +1267,7 @@ class _Solver:
         except OSError:
             return False
         assert self._proc is not None and self._proc.stdin is not None
-        job = model.job(limit, gap)
+        job = model.job(limit, gap, abs_gap)
         job["relax"] = relax
         job["deadline"] = wall() + limit
         stdin = self._proc.stdin
@@ -1388,34 +1421,19 @@ def _excess(spread: int) -> int:
     return max(0, spread - 1)
 
 
-def _fair_fixed(
-    week: _Week, picks: _Picks, free: Iterable[int]
-) -> dict[tuple[int, str], tuple[int, int]]:
-    """(max, min) late and weekend counts per group among comparable agents not ``free``."""
-    left_out = set(free)
-    seen: dict[tuple[int, str], list[int]] = {}
-    for plan in week.plans:
-        if plan.fair_group is None or plan.index in left_out:
-            continue
-        late, weekend = _counts(week, picks, plan.index)
-        seen.setdefault((plan.fair_group, "late"), []).append(late)
-        seen.setdefault((plan.fair_group, "weekend"), []).append(weekend)
-    return {key: (max(v), min(v)) for key, v in seen.items()}
-
-
 def _hand_out(
     week: _Week,
     chosen: Mapping[int, Sequence[int]],
     z_counts: Mapping[tuple[int, int], Mapping[int, int]],
-    w_counts: Mapping[tuple[int, int], Mapping[int, int]],
+    break_counts: Mapping[tuple[int, datetime, datetime], int],
 ) -> _Picks:
     """Give each agent's shifts their skill and break position.
 
     ``chosen`` maps a plan index to its options; ``z_counts`` say, for an option and a skill
-    set, how many of those shifts take each skill, ``w_counts`` for an option and a skill how
-    many take their break at each position (both from a solution; counts that do not add up,
-    after rounding or a repair, are evened out). Multi-skilled agents keep the skill they
-    worked most recently where the counts allow.
+    set, how many of those shifts take each skill, ``break_counts`` for a skill and a break
+    window how many breaks it holds (both from a solution; counts that do not add up, after
+    a repair, are evened out). Multi-skilled agents keep the skill they worked most recently
+    where the counts allow.
     """
     picks: _Picks = {}
     skill_of: dict[tuple[int, int], int] = {}  # (plan, option) -> skill index
@@ -1447,24 +1465,64 @@ def _hand_out(
             skill_of[(a, o)] = k
             wanted[k] -= 1
             usual[a] = k
-    by_option_skill: dict[tuple[int, int], list[int]] = {}
-    for (a, o), k in skill_of.items():
-        by_option_skill.setdefault((o, k), []).append(a)
-    for (o, k), members in by_option_skill.items():
+    movable: dict[int, list[tuple[int, int]]] = {}  # skill -> (plan, option) to place
+    for (a, o), k in sorted(skill_of.items()):
         positions = week.options[o].brk.shape[0]
         if positions == 0:
-            spots = [-1] * len(members)
+            picks.setdefault(a, []).append((o, k, -1))
         elif positions == 1 or k < 0:
-            spots = [0] * len(members)
+            picks.setdefault(a, []).append((o, k, 0))
         else:
-            wanted = {p: int(w_counts.get((o, k), {}).get(p, 0)) for p in range(positions)}
-            _fit_counts(wanted, len(members))
-            spots = [p for p in sorted(wanted) for _ in range(wanted[p])]
-        for a, p in zip(sorted(members), spots, strict=True):
+            movable.setdefault(k, []).append((a, o))
+    for k, shifts in movable.items():
+        for a, o, p in _place_breaks(week, k, shifts, break_counts):
             picks.setdefault(a, []).append((o, k, p))
     for mine in picks.values():
         mine.sort(key=lambda pick: week.options[pick[0]].start)
     return picks
+
+
+def _place_breaks(
+    week: _Week,
+    k: int,
+    shifts: Sequence[tuple[int, int]],
+    counts: Mapping[tuple[int, datetime, datetime], int],
+) -> list[tuple[int, int, int]]:
+    """Break positions for the shifts of skill ``k`` so that each break window gets the
+    number of breaks the solution put there.
+
+    A shift's positions are consecutive windows, so the windows can be filled in time order,
+    each from the shifts whose last position ends soonest (earliest deadline first, optimal
+    for such interval structures, Glover 1967). A shift left over (counts changed by a repair)
+    takes the position where it costs least.
+    """
+    opts = week.options
+    wanted: dict[tuple[datetime, datetime], int] = {}
+    for (skill, begin, finish), count in counts.items():
+        if skill == k and count > 0:
+            wanted[(begin, finish)] = wanted.get((begin, finish), 0) + count
+    waiting = list(shifts)
+    placed: list[tuple[int, int, int]] = []
+    taken: set[tuple[int, int]] = set()
+    for window in sorted(wanted):
+        eligible = [
+            (opts[o].breaks[-1][1], a, o, opts[o].breaks.index(window))
+            for a, o in waiting
+            if (a, o) not in taken and window in opts[o].breaks
+        ]
+        eligible.sort()
+        for _deadline, a, o, p in eligible[: wanted[window]]:
+            placed.append((a, o, p))
+            taken.add((a, o))
+    cover = week.kept_cover
+    for a, o in waiting:
+        if (a, o) in taken:
+            continue
+        opt = opts[o]
+        short = week.required[k] - cover[k]
+        losses = [float(opt.brk[p] @ np.clip(short, 0.0, None)) for p in range(opt.brk.shape[0])]
+        placed.append((a, o, int(np.argmin(losses))))
+    return placed
 
 
 def _fit_counts(wanted: dict[int, int], total: int) -> None:
@@ -2088,20 +2146,45 @@ def _crowding(room: float) -> float:
     return 10.0 / (1.0 + room) ** 2
 
 
+def _class_counts(
+    week: _Week, model: _Milp, units: Sequence[_Unit], x: FloatArray
+) -> list[dict[int, int]]:
+    """Shifts per class and option; fractional values rounded by largest remainder."""
+    values: list[dict[int, float]] = [{} for _ in units]
+    for col in np.flatnonzero(x[: model.x_unit.size] > 1e-6).tolist():
+        values[int(model.x_unit[col])][int(model.x_opt[col])] = float(x[col])
+    out: list[dict[int, int]] = []
+    for unit, wanted in zip(units, values, strict=True):
+        whole = {o: math.floor(v + 1e-6) for o, v in wanted.items()}
+        missing = round(sum(wanted.values())) - sum(whole.values())
+        per_day: dict[int, int] = {}
+        for o, c in whole.items():
+            per_day[week.options[o].day] = per_day.get(week.options[o].day, 0) + c
+        for o in sorted(wanted, key=lambda o: whole[o] - wanted[o]):
+            if missing <= 0:
+                break
+            day = week.options[o].day
+            if wanted[o] - whole[o] > 1e-6 and per_day.get(day, 0) < unit.count:
+                whole[o] += 1
+                per_day[day] = per_day.get(day, 0) + 1
+                missing -= 1
+        out.append({o: c for o, c in whole.items() if c > 0})
+    return out
+
+
 def _from_classes(
     week: _Week, model: _Milp, units: Sequence[_Unit], x: FloatArray, rng: random.Random
 ) -> tuple[_Picks, list[int]]:
-    """People's shifts from a solution of the aggregated model (and who could not be placed)."""
-    counts: list[dict[int, int]] = [{} for _ in units]
-    for col in np.flatnonzero(x[: model.x_unit.size] > 0.5).tolist():
-        counts[int(model.x_unit[col])][int(model.x_opt[col])] = round(float(x[col]))
+    """People's shifts from a solution of the aggregated model (and who could not be placed).
+
+    A fractional solution (the LP relaxation) is rounded first: each class keeps its number
+    of shifts, day by day at most one per agent, the largest remainders rounding up.
+    """
+    counts = _class_counts(week, model, units, x)
     z_counts = {
         key: {k: max(0, round(float(x[col]))) for k, col in pairs} for key, pairs in model.z.items()
     }
-    w_counts = {
-        key: {p: max(0, round(float(x[col]))) for p, col in enumerate(cols)}
-        for key, cols in model.w.items()
-    }
+    break_counts = {key: max(0, round(float(x[col]))) for key, col in model.b.items()}
     totals: dict[tuple[int, str], list[int]] = {}
     for u, unit in enumerate(units):
         g = unit.plan.fair_group
@@ -2124,7 +2207,7 @@ def _from_classes(
         weeks, lost = _disaggregate(week, unit, counts[u], fair, rng)
         chosen.update(weeks)
         broken.extend(lost)
-    return _hand_out(week, chosen, z_counts, w_counts), broken
+    return _hand_out(week, chosen, z_counts, break_counts), broken
 
 
 # ----------------------------------------------------------------------------- local search
@@ -2322,14 +2405,16 @@ def generate_roster(
     deadline = began + limit
     stop = should_stop or (lambda: False)
     rng = random.Random(seed)
-    # Two solver processes, started first: they import scipy while the week is prepared.
-    bounder = _Solver(deadline, stop)
-    planner_ = _Solver(deadline, stop)
+    # The solver processes start first: they import scipy while the week is prepared. One
+    # solves the class model; the other its LP relaxation, quickly, for a first rounded
+    # roster (and a bound) should the integer solve not finish in time.
+    solver = _Solver(deadline, stop)
+    helper = _Solver(deadline, stop)
     use_solver = limit > 0
     if use_solver:
         try:
-            bounder.start()
-            planner_.start()
+            solver.start()
+            helper.start()
         except OSError:
             use_solver = False
     try:
@@ -2341,76 +2426,73 @@ def generate_roster(
         by_solver = False
         classes = _classes(active)
         bound_model: _Milp | None = None
-        roster_model: _Milp | None = None
-        sent_bound = sent_roster = False
+        sent_bound = sent_lp = False
+        reserve = min(0.3 * limit, 1.5 + 0.006 * len(active))
         if use_solver and not stop():
-            bound_model = _build(week, classes, week.kept_cover, bound=True)
-            roster_model = _build(week, classes, week.kept_cover, bound=False)
-            reserve = min(0.25 * limit, 0.5 + 0.004 * len(active))
+            bound_model = _build(week, classes, week.kept_cover)
             left = deadline - _clock.monotonic() - reserve
-            sent_bound = bounder.send(bound_model, limit=left, gap=1e-6)
-            sent_roster = planner_.send(roster_model, limit=0.9 * left, gap=1e-3)
+            step = bound_model.scale / (week.granularity or 10**6) - bound_model.fairness_cap - 1
+            sent_bound = solver.send(
+                bound_model, limit=left, gap=1e-6, abs_gap=step if step > 0 else None
+            )
+            sent_lp = helper.send(bound_model.plain(), limit=left, relax=True)
 
         _log.debug("prepared and sent: %.2f s", _clock.monotonic() - began)
-        # The heuristic runs here, while the solvers work in their own processes.
+        # The heuristic runs here, while the solver works in its own process.
         best = _greedy(week, values=values)
-        spare = 0.3 if not (sent_bound or sent_roster) else min(1.0, 0.05 * limit)
+        spare = 0.3 if not sent_bound else min(1.0, 0.05 * limit)
         best = _polish(week, _improve(week, best, budget=spare, rng=rng), budget=0.5)
         score = _score(week, best)
         _log.debug("heuristic %s: %.2f s", score, _clock.monotonic() - began)
 
-        def realise(model: _Milp, x: FloatArray) -> tuple[_Picks, _Score]:
+        def realise(model: _Milp, x: FloatArray, most: float) -> tuple[_Picks, _Score]:
             found, broken = _from_classes(week, model, classes, x, rng)
             if broken:
                 found = _greedy(week, [week.plans[a] for a in broken], found, values)
             found = {a: v for a, v in found.items() if _valid_week(week, week.plans[a], v)}
-            budget = max(0.2, min(0.1 * limit, deadline - _clock.monotonic()))
-            found = _polish(week, _improve(week, found, budget=budget, rng=rng), budget=0.5)
+            budget = max(0.1, min(most, 0.5 * (deadline - _clock.monotonic())))
+            found = _improve(week, found, budget=budget, rng=rng)
+            found = _polish(week, found, budget=max(0.1, min(0.5, deadline - _clock.monotonic())))
             return found, _score(week, found)
 
+        if sent_lp and bound_model is not None:
+            relaxed = helper.wait()
+            helper.close()
+            _log.debug(
+                "relaxation %s: %.2f s",
+                None if relaxed is None else relaxed["fun"],
+                _clock.monotonic() - began,
+            )
+            if relaxed is not None and relaxed["status"] == 0 and relaxed["x"] is not None:
+                lower = max(lower, _round_up(week, bound_model.shortage_bound(relaxed["fun"])))
+                found, found_score = realise(bound_model, relaxed["x"], 0.02 * limit)
+                _log.debug("rounded roster %s: %.2f s", found_score, _clock.monotonic() - began)
+                if found_score.objective <= score.objective + 1e-7:
+                    best, score, by_solver = found, found_score, True
         if sent_bound and bound_model is not None:
-            res = bounder.wait()
+            res = solver.wait()
             _log.debug(
                 "bound solve %s: %.2f s",
                 None if res is None else (res["status"], res["fun"], res["dual"]),
                 _clock.monotonic() - began,
             )
-            if res is not None and res["x"] is not None:
-                if res["dual"] is not None and math.isfinite(res["dual"]):
-                    lower = max(lower, _round_up(week, res["dual"]))
-                found, found_score = realise(bound_model, res["x"])
+            dual = None if res is None or res["x"] is None else res["dual"]
+            if dual is not None and math.isfinite(dual):
+                lower = max(lower, _round_up(week, bound_model.shortage_bound(dual)))
+            # An answer that leaves hours unworked is the empty roster the solver starts from.
+            most = bound_model.scale * float(np.clip(week.residual, 0.0, None).sum())
+            most += bound_model.fairness_cap + 1e-6
+            if res is not None and res["x"] is not None and (res["fun"] or 0.0) <= most:
+                found, found_score = realise(bound_model, res["x"], 0.1 * limit)
                 _log.debug("bound roster %s: %.2f s", found_score, _clock.monotonic() - began)
                 if found_score.objective <= score.objective + 1e-7:
                     best, score, by_solver = found, found_score, True
-            elif not bounder.stopped:
-                relaxed = bounder.solve(
-                    bound_model, limit=max(1.0, bounder.remaining()), relax=True
-                )
-                if relaxed is not None and relaxed["status"] == 0 and relaxed["fun"] is not None:
-                    lower = max(lower, _round_up(week, relaxed["fun"]))
-        if sent_roster and roster_model is not None:
-            proven = score.understaffed - lower <= max(_OPTIMAL_GAP * score.understaffed, 1e-6)
-            if proven and score.fairness == 0:
-                planner_.close()  # nothing left that it could improve enough to matter
-            else:
-                res = planner_.wait()
-                _log.debug(
-                    "roster solve %s: %.2f s",
-                    None if res is None else (res["status"], res["fun"]),
-                    _clock.monotonic() - began,
-                )
-                if res is not None and res["x"] is not None:
-                    found, found_score = realise(roster_model, res["x"])
-                    _log.debug("roster %s: %.2f s", found_score, _clock.monotonic() - began)
-                    if found_score.objective <= score.objective + 1e-7:
-                        best, score, by_solver = found, found_score, True
     finally:
-        bounder.close()
-        planner_.close()
+        solver.close()
+        helper.close()
 
-    return _finish(
-        week, best, lower, by_solver, _clock.monotonic() - began, bounder.rounds + planner_.rounds
-    )
+    rounds = solver.rounds + helper.rounds
+    return _finish(week, best, lower, by_solver, _clock.monotonic() - began, rounds)
 
 
 # ------------------------------------------------------------------------------- results
