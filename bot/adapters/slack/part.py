@@ -23,7 +23,7 @@ import logging
 import sys
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -42,8 +42,8 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from bot.adapters.slack.blocks import Message, render_edit, render_notice, render_reply
 from bot.adapters.slack.home import home_replies, home_view, reader_language
 from bot.adapters.slack.modal import Submission, request_modal
-from bot.core.handlers import ChatCore
 from bot.core.messages import Action, Edit, Incoming, Outgoing, Reply
+from bot.core.transport import Router
 from bot.i18n import normalise, words
 from bot.services.directory import Member, TeamInfo
 
@@ -75,19 +75,6 @@ RECENT_EVENTS = 10_000
 """Event ids this process remembers, so a retried look-up is not answered twice."""
 STOP_GRACE = 10.0
 """Seconds ``stop`` waits for work already acknowledged to finish."""
-
-
-class Router(Protocol):
-    """What the Slack part uses of ``bot.serve.Router``."""
-
-    @property
-    def core(self) -> ChatCore: ...
-
-    async def call(self, fn: Callable[..., T], *args: Any) -> T: ...
-
-    async def deliver(self, team: str, notices: Sequence[Outgoing], exclude: str = "") -> None: ...
-
-    async def apply(self, edits: Sequence[Edit]) -> None: ...
 
 
 class SlackSettings(Protocol):

@@ -19,9 +19,8 @@ import contextlib
 import hmac
 import logging
 import re
-from collections.abc import Callable, Sequence
 from datetime import timedelta
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 from aiohttp import web
 from telegram import Message, ReplyParameters, Update
@@ -38,8 +37,8 @@ from bot.adapters.telegram.app import (
     register,
 )
 from bot.adapters.telegram.render import Post, render_edit, render_notice, render_reply
-from bot.core.handlers import ChatCore
 from bot.core.messages import Action, Edit, Incoming, Outgoing, Reply
+from bot.core.transport import Router
 
 log = logging.getLogger("shiftbot.telegram")
 T = TypeVar("T")
@@ -59,17 +58,6 @@ class TelegramUnavailable(ValueError):
 
 
 # What serve hands to ``build``: described here by shape, as adapters sit below serve.
-
-
-class Router(Protocol):
-    @property
-    def core(self) -> ChatCore: ...
-
-    async def call(self, fn: Callable[..., T], *args: Any) -> T: ...
-
-    async def deliver(self, team: str, notices: Sequence[Outgoing], exclude: str = "") -> None: ...
-
-    async def apply(self, edits: Sequence[Edit]) -> None: ...
 
 
 class Settings(Protocol):
