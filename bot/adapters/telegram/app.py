@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, get_args
 
 from telegram import BotCommand, LinkPreviewOptions, Message, Update
 from telegram.constants import ChatType, MessageEntityType, ParseMode
@@ -28,30 +28,13 @@ from telegram.ext import (
     filters,
 )
 
+from bot.core.parsing import Intent
 from bot.i18n import words
 
 log = logging.getLogger("shiftbot.telegram")
 
-COMMANDS = (
-    "swap",
-    "giveaway",
-    "take",
-    "leave",
-    "sick",
-    "accept",
-    "decline",
-    "approve",
-    "deny",
-    "cancel",
-    "mine",
-    "roster",
-    "staffing",
-    "pending",
-    "open",
-    "off",
-    "help",
-    "start",
-)
+COMMANDS = (*(intent for intent in get_args(Intent) if intent != "unknown"), "start")
+"""Every chat intent as a Telegram command, and ``/start``."""
 """The command menu, in the order Telegram shows it."""
 
 WORDS = {"start": "help"}
