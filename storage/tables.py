@@ -106,8 +106,8 @@ class Volume(SQLModel, table=True):
 
     __tablename__ = "volume"
     __table_args__ = (
-        UniqueConstraint("team_id", "skill", "interval_start", "source", name="uq_volume_interval"),
-        Index("ix_volume_team_start", "team_id", "interval_start"),
+        # Every read is one team over a range of instants: this one index serves them all.
+        UniqueConstraint("team_id", "interval_start", "skill", "source", name="uq_volume_interval"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
