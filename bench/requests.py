@@ -74,7 +74,7 @@ LEADS = 6
 MULTI_SKILLED = 0.20
 SERVICE_LEVEL = 0.80
 TARGET_SECONDS = 20.0
-GOAL_P95_MS = 20.0
+GOAL_P95_MS = 10.0
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 ROSTER_START = date(2026, 11, 30)  # a Monday; one week of roster lies before "now"

@@ -7,6 +7,7 @@ planner's plain values. State changes that must have exactly one winner are comp
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -15,7 +16,7 @@ from itertools import chain
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, case, insert, or_, update
+from sqlalchemy import Table, Text, case, cast, insert, or_, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, SQLModel, col, select
@@ -31,6 +32,7 @@ from storage.tables import (
     Shift,
     Team,
     Volume,
+    parse_skills,
 )
 
 # ----------------------------------------------------------------------------- teams/agents
@@ -86,7 +88,7 @@ class AgentRecord:
 
     @property
     def skill_set(self) -> frozenset[str]:
-        return frozenset(s for s in self.skills.split(";") if s)
+        return parse_skills(self.skills)
 
 
 def agent_records(session: Session, team_id: int) -> list[AgentRecord]:
@@ -205,6 +207,14 @@ def _instant(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
+@lru_cache(maxsize=4096)
+def _breaks(stored: str | None) -> tuple[Window, ...]:
+    """A shift's stored breaks (JSON text) as windows; the shifts of a day share a few."""
+    if not stored:
+        return ()
+    return tuple(Window(_instant(b0), _instant(b1)) for b0, b1 in json.loads(stored))
+
+
 def roster_window(
     session: Session,
     team_id: int,
@@ -215,7 +225,8 @@ def roster_window(
     """Assigned shifts on local dates ``first``..``last`` as planner values.
 
     Reads plain columns (no ORM objects): the rules ask for thousands of shifts per request
-    on a large team. ``agent_pks`` limits the window to those agents.
+    on a large team. ``agent_pks`` limits the window to those agents. Breaks are read as
+    their JSON text and parsed once per distinct value.
     """
     stmt = (
         sa_select(
@@ -224,7 +235,7 @@ def roster_window(
             col(Shift.start_utc),
             col(Shift.end_utc),
             col(Shift.skill),
-            col(Shift.breaks),
+            cast(col(Shift.breaks), Text),
             col(Agent.agent_id),
         )
         .join(Agent, col(Agent.id) == col(Shift.agent_pk))
@@ -236,20 +247,18 @@ def roster_window(
     )
     if agent_pks is not None:
         stmt = stmt.where(col(Shift.agent_pk).in_(list(agent_pks)))
-    out: list[PlanShift] = []
-    for shift_id, day, start, end, skill, breaks, agent_id in session.execute(stmt).all():
-        out.append(
-            PlanShift(
-                agent_id=agent_id,
-                local_date=day,
-                start=start,
-                end=end,
-                skill=skill,
-                breaks=tuple(Window(_instant(b0), _instant(b1)) for b0, b1 in breaks or ()),
-                id=shift_id,
-            )
+    return [
+        PlanShift(
+            agent_id=agent_id,
+            local_date=day,
+            start=start,
+            end=end,
+            skill=skill,
+            breaks=_breaks(breaks),
+            id=shift_id,
         )
-    return out
+        for shift_id, day, start, end, skill, breaks, agent_id in session.execute(stmt).all()
+    ]
 
 
 def shift_ids_of(session: Session, agent_pk: int, first: date, last: date) -> list[int]:

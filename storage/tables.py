@@ -7,6 +7,7 @@ a leave day, a digest's day) are plain ``date`` values in the team's time zone.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, UniqueConstraint
@@ -17,6 +18,12 @@ from storage.types import UTCDateTime
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+@lru_cache(maxsize=1024)
+def parse_skills(skills: str) -> frozenset[str]:
+    """The skills of a stored ``a;b`` list (a team has a handful of distinct lists)."""
+    return frozenset(s for s in skills.split(";") if s)
 
 
 class Team(SQLModel, table=True):
@@ -69,7 +76,7 @@ class Agent(SQLModel, table=True):
 
     @property
     def skill_set(self) -> frozenset[str]:
-        return frozenset(s for s in self.skills.split(";") if s)
+        return parse_skills(self.skills)
 
 
 class Shift(SQLModel, table=True):
@@ -79,6 +86,8 @@ class Shift(SQLModel, table=True):
     __table_args__ = (
         Index("ix_shift_team_start", "team_id", "start_utc"),
         Index("ix_shift_agent_start", "agent_pk", "start_utc"),
+        # The rules, the imports and the roster read a team's shifts by local date.
+        Index("ix_shift_team_date", "team_id", "local_date"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

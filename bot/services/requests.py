@@ -205,14 +205,16 @@ class Scope:
             pks = [a.id for a in self.agents.values() if a.agent_id in wanted and a.id]
             shifts = repo.roster_window(self.session, self.team_id, first, last, pks)
             if demand is not None:
+                # The staffing rule counts everybody on the phones on those days, including
+                # night shifts that began the day before: one read for all of them.
+                wanted_days = {d + timedelta(days=k) for d in days for k in (-1, 0)}
                 seen = {s.id for s in shifts}
-                for day in days:
-                    for shift in repo.roster_window(
-                        self.session, self.team_id, day - timedelta(days=1), day
-                    ):
-                        if shift.id not in seen:
-                            seen.add(shift.id)
-                            shifts.append(shift)
+                for shift in repo.roster_window(
+                    self.session, self.team_id, min(wanted_days), max(wanted_days)
+                ):
+                    if shift.local_date in wanted_days and shift.id not in seen:
+                        seen.add(shift.id)
+                        shifts.append(shift)
         return RosterContext(
             tz=self.tz,
             rules=rules,
