@@ -36,10 +36,17 @@ test: lint typecheck imports pytest
 
 bench: install
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python bench/cli.py
 	$(BIN)/python bench/erlang.py
 	$(BIN)/python bench/forecast.py
+	$(BIN)/python bench/store.py
 	$(BIN)/python bench/requests.py
 	$(BIN)/python bench/parse.py
+	$(BIN)/python bench/import.py
+	$(BIN)/python bench/roster.py
+	$(BIN)/python bench/digest.py
+	$(BIN)/python bench/slack_load.py
+	$(BIN)/python bench/telegram_load.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis
