@@ -48,6 +48,7 @@ References
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from functools import lru_cache
 from typing import NamedTuple
@@ -740,6 +741,22 @@ _SERIES_MAX_TERMS = 4096
 _SERIES_BLOCK_ROWS = 512
 _SERIES_BUFFERS = 8
 _BOUNDS_BUFFERS = 10
+# The Erlang A scan works in one (rows, intervals) buffer: a year of intervals is a few MB,
+# which the allocator would map afresh (and fault in page by page) on every call. Each thread
+# keeps its buffer for the next call, up to this size; larger inputs get a buffer of their own.
+_WORKSPACE_MAX_BYTES = 64 * 2**20
+_workspace = threading.local()
+
+
+def _work_buffer(rows: int, columns: int) -> FloatArray:
+    """An uninitialised ``(rows, columns)`` buffer, reused by the calling thread."""
+    if rows * columns * 8 > _WORKSPACE_MAX_BYTES:
+        return np.empty((rows, columns))
+    held: FloatArray | None = getattr(_workspace, "buffer", None)
+    if held is None or held.size < rows * columns:
+        held = np.empty(rows * columns)
+        _workspace.buffer = held
+    return held[: rows * columns].reshape(rows, columns)
 _MAX_AGENTS = 1 << 40
 
 _Test = Callable[[IntArray, FloatArray, FloatArray], BoolArray]
@@ -1279,7 +1296,7 @@ def _erlang_a_scan(
     guard = _guard(g)
     limit = None if cap is None else cap.take(order) + _OCCUPANCY_SLACK
     columns = (a, ratio, x, y, late, theta_t, g, guard)
-    work = np.empty((len(columns) + _BOUNDS_BUFFERS + _SERIES_BUFFERS, a.size))
+    work = _work_buffer(len(columns) + _BOUNDS_BUFFERS + _SERIES_BUFFERS, a.size)
 
     def decide(
         rows: IntArray,

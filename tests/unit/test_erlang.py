@@ -572,3 +572,19 @@ def test_impossible_inputs_are_refused_with_the_parameter_named(
         values.pop("patience_seconds")
         with pytest.raises(ValueError, match=message):
             erlang_c_required_agents(**values)
+
+
+def test_erlang_a_answers_do_not_depend_on_earlier_calls_or_other_threads() -> None:
+    """The scan reuses a per-thread buffer: sizes and threads must not leak into answers."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(5)
+    batches = [rng.gamma(2.0, 4.0, size) for size in (3_000, 40, 12_000, 1)]
+
+    def solve(load: np.ndarray) -> list[int]:
+        return erlang_a_required_agents(load, 300.0, 180.0, 0.8, 20.0).tolist()
+
+    alone = [solve(load) for load in batches]
+    assert [solve(load) for load in reversed(batches)] == alone[::-1]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert list(pool.map(solve, batches * 3)) == alone * 3
