@@ -185,14 +185,14 @@ class FakeSlack:
         loop.close()
 
     async def _serve(self) -> None:
-        app = web.Application()
+        # slack_sdk sends some methods' arguments in the query string (a file's
+        # ``initial_comment`` among them): take lines as long as Slack's own servers do.
+        app = web.Application(handler_args={"max_line_size": 1 << 17})
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/respond/{key}", self._respond)
         app.router.add_post("/upload/v1/{file_id}", self._upload)
         app.router.add_get("/socket", self._socket)
-        # slack_sdk sends some methods' arguments in the query string (a file's
-        # ``initial_comment`` among them), as long as Slack's own servers take.
-        self._runner = web.AppRunner(app, access_log=None, handler_args={"max_line_size": 1 << 17})
+        self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()

@@ -31,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 T = TypeVar("T")
 
@@ -442,16 +442,25 @@ class FakeTelegram:
         if request.content_type == "application/json":
             body = await request.json()
             return dict(body) if isinstance(body, dict) else {}
-        form = await request.post()
+        fields: list[tuple[str, str | None, bytes]] = []
+        if request.content_type.startswith("multipart/"):
+            reader = await request.multipart()
+            async for part in reader:
+                if isinstance(part, BodyPartReader) and part.name:
+                    fields.append((part.name, part.filename, await part.read(decode=True)))
+        else:
+            form = await request.post()
+            fields = [(k, None, str(v).encode()) for k, v in form.items()]
         out: dict[str, Any] = {}
-        for key, value in form.items():
-            if isinstance(value, web.FileField):
-                data = value.file.read()
+        for key, filename, data in fields:
+            if filename is not None:
                 with self._lock:
                     self.uploads.append((request.match_info["method"], key, data))
-                out[key] = f"<file {value.filename}>"
+                out[key] = f"<file {filename}>"
                 out.setdefault("_files", {})[key] = data
-            elif key in _STRINGS:
+                continue
+            value = data.decode()
+            if key in _STRINGS:
                 out[key] = value
             else:
                 try:
