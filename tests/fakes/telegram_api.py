@@ -23,15 +23,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import email.policy
 import json
 import re
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from email.parser import BytesParser
 from typing import Any, TypeVar
 
-from aiohttp import BodyPartReader, web
+from aiohttp import web
 
 T = TypeVar("T")
 
@@ -444,10 +446,14 @@ class FakeTelegram:
             return dict(body) if isinstance(body, dict) else {}
         fields: list[tuple[str, str | None, bytes]] = []
         if request.content_type.startswith("multipart/"):
-            reader = await request.multipart()
-            async for part in reader:
-                if isinstance(part, BodyPartReader) and part.name:
-                    fields.append((part.name, part.filename, await part.read(decode=True)))
+            head = f"Content-Type: {request.headers['Content-Type']}\r\n\r\n".encode()
+            body = BytesParser(policy=email.policy.HTTP).parsebytes(head + await request.read())
+            for part in body.iter_parts():
+                name = part.get_param("name", header="content-disposition")
+                if isinstance(name, str):
+                    data = part.get_payload(decode=True)
+                    raw = data if isinstance(data, bytes) else b""
+                    fields.append((name, part.get_filename(), raw))
         else:
             form = await request.post()
             fields = [(k, None, str(v).encode()) for k, v in form.items()]
