@@ -12,6 +12,7 @@ import io
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -192,3 +193,45 @@ def test_when_the_chart_cannot_be_uploaded_the_text_still_goes_out_once(
     assert channels.slack_posts() == ["chat.postMessage"]
     assert len(channels.telegram_posts()) == 1
     assert len(channels.telegram.calls_of("sendPhoto")) == 1
+
+
+@pytest.mark.slow
+def test_serve_with_both_front_ends_and_the_scheduler_posts_todays_digest_with_its_chart(
+    engine: Engine, db_url: str, tmp_path: Path
+) -> None:
+    """The serving parts post the digest the same way: ``serve --slack-http --telegram-webhook
+    --scheduler`` on a roster of today whose digest is due."""
+    from tests.fakes.serve import Serve, free_port
+    from tests.fakes.slack_api import SIGNING_SECRET
+    from tests.integration.test_digest_processes import (
+        CHANNELS,
+        _zone_with_a_whole_day_left,
+        build_today,
+    )
+
+    day = build_today(engine, tmp_path, _zone_with_a_whole_day_left())
+    with FakeSlack() as slack, FakeTelegram() as telegram:
+        env = {
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": slack.api_url,
+            "TELEGRAM_BOT_TOKEN": telegram.token,
+            "TELEGRAM_API_URL": telegram.base_url,
+            "TELEGRAM_WEBHOOK_SECRET": "digest-test-secret",
+        }
+        args = ["--slack-http", str(free_port()), "--telegram-webhook", str(free_port())]
+        with Serve([*args, "--scheduler"], db_url, env, tmp_path) as server:
+            for slack_channel, chat_id in CHANNELS.values():
+                slack.wait(lambda c=slack_channel: slack.messages(c), what=slack_channel)
+                telegram.wait(lambda c=chat_id: [m for m in telegram.messages(c) if m.photo])
+            time.sleep(2.0)
+        assert server.proc is not None and server.proc.returncode == 0, server.output
+    assert "shiftbot serving: slack, telegram, scheduler" in server.output
+    for team, (slack_channel, chat_id) in CHANNELS.items():
+        [message] = slack.messages(slack_channel)
+        assert message.text.startswith(f"Morning digest for {team}")
+        [chart] = message.files
+        assert chart.filename == f"digest-{team}-{day.isoformat()}.png"
+        assert (chart.data or b"").startswith(PNG)
+        photos = [m for m in telegram.messages(chat_id) if m.photo]
+        assert len(photos) == 1 and (photos[0].photo or b"").startswith(PNG)
