@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import sys
 import time
@@ -22,7 +23,7 @@ from PIL import Image
 from sqlalchemy import Engine
 
 from bot.adapters.slack.blocks import unescape
-from tests.fakes.slack_api import ALL_SCOPES, BOT_TOKEN, FakeSlack
+from tests.fakes.slack_api import BOT_TOKEN, SCOPES, FakeSlack
 from tests.fakes.telegram_api import FakeTelegram, Sent
 from tests.integration import digest_world as world
 
@@ -53,7 +54,7 @@ class Channels:
     url: str
     cwd: Path
 
-    def digest(self, *extra: str) -> Run:
+    def digest(self, *extra: str, **env_vars: str) -> Run:
         """``shiftbot digest --team hotline --date 2026-12-01 --send`` as its own process."""
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TELEGRAM_"))}
         env |= {
@@ -63,6 +64,7 @@ class Channels:
             "SLACK_API_URL": self.slack.api_url,
             "TELEGRAM_BOT_TOKEN": self.telegram.token,
             "TELEGRAM_API_URL": self.telegram.base_url,
+            **env_vars,
         }
         argv = ["--database-url", self.url, "digest", "--team", world.TEAM]
         argv += ["--date", "2026-12-01", "--now", NOW, "--send", *extra]
@@ -91,15 +93,28 @@ def _channels(engine: Engine, db_url: str, tmp_path: Path, slack: FakeSlack) -> 
         yield Channels(slack, telegram, db_url, tmp_path)
 
 
+def manifest_scopes() -> frozenset[str]:
+    """The bot scopes ``slack_manifest.yml`` asks for."""
+    manifest = (ROOT / "slack_manifest.yml").read_text()
+    section = manifest.split("oauth_config:", 1)[1].split("\nsettings:", 1)[0]
+    return frozenset(re.findall(r"^ {6}- ([a-z_.:]+)", section, re.MULTILINE))
+
+
 @pytest.fixture
 def channels(engine: Engine, db_url: str, tmp_path: Path) -> Iterator[Channels]:
-    yield from _channels(engine, db_url, tmp_path, FakeSlack())
+    """A Slack app created from the manifest, with the scopes it asks for."""
+    yield from _channels(engine, db_url, tmp_path, FakeSlack(scopes=manifest_scopes()))
 
 
 @pytest.fixture
 def without_files_scope(engine: Engine, db_url: str, tmp_path: Path) -> Iterator[Channels]:
-    """A Slack app installed without ``files:write``."""
-    yield from _channels(engine, db_url, tmp_path, FakeSlack(scopes=ALL_SCOPES - {"files:write"}))
+    """A Slack app installed before ``files:write`` was in the manifest."""
+    scopes = manifest_scopes() - {"files:write"}
+    yield from _channels(engine, db_url, tmp_path, FakeSlack(scopes=scopes))
+
+
+def test_the_manifest_grants_every_scope_the_web_api_calls_need() -> None:
+    assert manifest_scopes() >= set(SCOPES.values())
 
 
 def assert_is_the_chart(picture: bytes | None) -> None:
@@ -235,3 +250,21 @@ def test_serve_with_both_front_ends_and_the_scheduler_posts_todays_digest_with_i
         assert (chart.data or b"").startswith(PNG)
         photos = [m for m in telegram.messages(chat_id) if m.photo]
         assert len(photos) == 1 and (photos[0].photo or b"").startswith(PNG)
+
+
+@pytest.mark.slow
+def test_a_wrong_slack_token_is_named_and_telegram_still_gets_the_digest(
+    channels: Channels,
+) -> None:
+    run = channels.digest(SLACK_BOT_TOKEN="xoxb-revoked")
+    assert run.code == 1
+    assert "Slack refused SLACK_BOT_TOKEN: invalid_auth" in run.err
+    assert "failed; it is recorded and retried" in run.err
+    assert channels.slack.messages(SLACK_CHANNEL) == []
+    assert len(channels.telegram_posts()) == 2
+    # With the token put right, only Slack's post is left to make.
+    again = channels.digest()
+    assert again.code == 0, again.err
+    [message] = channels.slack.messages(SLACK_CHANNEL)
+    assert len(message.files) == 1
+    assert len(channels.telegram_posts()) == 2
