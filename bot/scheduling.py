@@ -20,7 +20,7 @@ only what is not known to be posted is posted again. Reminders and alerts are cl
 events (one per request and status, one per interval, skill and level) before they go out, so
 they are sent at most once. Digests and alerts go through every transport that reaches the
 team's channel: those ``serve`` runs, and for the others with credentials, their outbound
-side (``bot.adapters.<name>.outbound(settings)``).
+side (``bot.adapters.<name>.outbound(router, settings)``).
 
 The jobs work on the core in worker threads (:meth:`Router.call`); nothing blocks the loop.
 On SIGTERM, sends under way finish (up to a grace time) or their claims are released for
@@ -34,6 +34,7 @@ import contextlib
 import importlib
 import logging
 import os
+import re
 import secrets
 import socket
 import tempfile
@@ -102,8 +103,10 @@ def default_owner() -> str:
 def outbound_transports(router: Router, settings: Settings) -> list[Transport]:
     """Transports with credentials that this process does not serve, for posting only.
 
-    Each adapter offers ``outbound(settings) -> Transport`` (a Web API / Bot API client that
-    can ``reaches`` and ``deliver`` to a team's channel without serving inbound traffic).
+    Each adapter offers ``outbound(router, settings) -> Transport``: a Web API / Bot API
+    client that ``reaches`` and ``deliver``s to a team's channel and its people, and
+    ``apply``s edits, without serving inbound traffic. It reads the directory and records
+    its posts through the router's core, as the serving parts do.
     """
     served = {t.name for t in router.transports}
     out: list[Transport] = []
@@ -125,7 +128,7 @@ def outbound_transports(router: Router, settings: Settings) -> list[Transport]:
         if make is None:
             log.warning("the %s adapter cannot post without serving (no outbound())", name)
             continue
-        out.append(make(settings))
+        out.append(make(router, settings))
     return out
 
 
@@ -433,7 +436,7 @@ class Scheduler:
         finally:
             self._held.pop(claim.run_id, None)
             if chart is not None:
-                chart.unlink(missing_ok=True)
+                _drop_chart(chart)
 
     async def _send_one(
         self, claim: claims.Claim, sender: Transport, team: str, notice: Outgoing
@@ -557,16 +560,27 @@ async def _was_posted(sender: Transport, team: str, notice: Outgoing) -> bool:
 
 
 def _chart_file(view: DigestView) -> Path | None:
-    """The digest's chart in a temporary PNG file (None when the day has no demand)."""
+    """The digest's chart in a temporary PNG file (None when the day has no demand).
+
+    The file is named for what it shows (``digest-hotline-2026-12-01.png``), in a directory
+    of its own: the name is what people see on the uploaded picture.
+    """
     from bot.charts import digest_chart
 
     chart = digest_chart(view)
     if chart is None:
         return None
-    fd, name = tempfile.mkstemp(prefix=f"shiftbot-digest-{view.day.isoformat()}-", suffix=".png")
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(chart.png)
-    return Path(name)
+    folder = Path(tempfile.mkdtemp(prefix="shiftbot-chart-"))
+    team = re.sub(r"[^A-Za-z0-9_.-]+", "-", view.team).strip(".-") or "team"
+    path = folder / f"digest-{team}-{view.day.isoformat()}.png"
+    path.write_bytes(chart.png)
+    return path
+
+
+def _drop_chart(path: Path) -> None:
+    path.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        path.parent.rmdir()
 
 
 def build(router: Router, settings: Settings, options: ServeOptions) -> Scheduler:

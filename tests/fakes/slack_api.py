@@ -2,8 +2,12 @@
 
 It records every call and answers as Slack does (``auth.test``, ``chat.postMessage``,
 ``chat.update``, ``conversations.open``, ``views.open``, ``views.publish``, ``users.info``,
-``apps.connections.open``; an unknown method or token gets Slack's error). It keeps the
-messages as they are after each ``chat.update``. The other side is :class:`SlackSender`:
+``apps.connections.open``, and the file upload of ``files_upload_v2``:
+``files.getUploadURLExternal``, the bytes POSTed to the ``upload_url`` it gives, which points
+at this server, and ``files.completeUploadExternal``, which shares the file as a message;
+an unknown method or token gets Slack's error, a method whose scope the app lacks gets
+``missing_scope``). It keeps the messages as they are after each ``chat.update``, and the
+bytes of every file uploaded. The other side is :class:`SlackSender`:
 requests signed with the signing secret exactly as Slack sends them to ``/slack/events``
 (slash commands as a form, events as JSON, interactivity as a ``payload`` form field).
 
@@ -51,6 +55,32 @@ class Call:
     at: float
 
 
+SCOPES = {
+    "chat.postMessage": "chat:write",
+    "chat.update": "chat:write",
+    "conversations.open": "im:write",
+    "users.info": "users:read",
+    "files.getUploadURLExternal": "files:write",
+    "files.completeUploadExternal": "files:write",
+}
+"""The bot scope each method needs (the methods not named need none here)."""
+ALL_SCOPES = frozenset(SCOPES.values()) | {"app_mentions:read", "commands", "im:history"}
+
+
+@dataclass
+class File:
+    """A file uploaded through ``files.getUploadURLExternal`` and its ``upload_url``."""
+
+    id: str
+    filename: str
+    length: int
+    alt_txt: str | None = None
+    title: str | None = None
+    data: bytes | None = None
+    """What reached the ``upload_url`` (None until then)."""
+    shared: bool = False
+
+
 @dataclass
 class Message:
     """A message as it is now in the fake workspace (after every ``chat.update``)."""
@@ -61,6 +91,8 @@ class Message:
     blocks: list[dict[str, Any]]
     thread_ts: str | None = None
     updates: int = 0
+    files: list[File] = field(default_factory=list)
+    """Files shared with the message (``files.completeUploadExternal``)."""
 
     def action_ids(self) -> list[str]:
         return [
@@ -105,10 +137,15 @@ class FakeSlack:
         bot_token: str = BOT_TOKEN,
         app_token: str = APP_TOKEN,
         locales: dict[str, str] | None = None,
+        scopes: frozenset[str] | set[str] = ALL_SCOPES,
     ) -> None:
         self.bot_token = bot_token
         self.app_token = app_token
         self.locales = dict(locales or {})
+        self.scopes = frozenset(scopes)
+        self.fail_uploads = 0
+        """Uploads to an ``upload_url`` that fail (HTTP 500) before they work again."""
+        self._files: dict[str, File] = {}
         self._calls: list[Call] = []
         self._messages: dict[tuple[str, str], Message] = {}
         self._lock = threading.Lock()
@@ -148,9 +185,12 @@ class FakeSlack:
         loop.close()
 
     async def _serve(self) -> None:
-        app = web.Application()
+        # slack_sdk sends some methods' arguments in the query string (a file's
+        # ``initial_comment`` among them): take lines as long as Slack's own servers do.
+        app = web.Application(handler_args={"max_line_size": 1 << 17})
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/respond/{key}", self._respond)
+        app.router.add_post("/upload/v1/{file_id}", self._upload)
         app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -210,6 +250,11 @@ class FakeSlack:
     def dms(self, user_id: str) -> list[Message]:
         return self.messages(self.dm_channel(user_id))
 
+    def files(self) -> list[File]:
+        """Every file uploaded (or asked to be), oldest first."""
+        with self._lock:
+            return list(self._files.values())
+
     def responses(self) -> list[Call]:
         return self.calls("response_url")
 
@@ -254,6 +299,16 @@ class FakeSlack:
         wanted = self.app_token if method == "apps.connections.open" else self.bot_token
         if token != wanted:
             return web.json_response({"ok": False, "error": "invalid_auth"})
+        needed = SCOPES.get(method)
+        if needed is not None and needed not in self.scopes:
+            return web.json_response(
+                {
+                    "ok": False,
+                    "error": "missing_scope",
+                    "needed": needed,
+                    "provided": ",".join(sorted(self.scopes)),
+                }
+            )
         handler = getattr(self, "_m_" + method.replace(".", "_"), None)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
@@ -334,6 +389,75 @@ class FakeSlack:
         if args.get("include_locale") in (True, "true", "1", 1):
             out["locale"] = self.locales.get(user, "en-US")
         return {"ok": True, "user": out}
+
+    def _m_files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        filename = str(args.get("filename") or "")
+        length = str(args.get("length") or "")
+        if not filename or not length.isdigit() or int(length) <= 0:
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = "F" + uuid.uuid4().hex[:10].upper()
+        alt = args.get("alt_txt")
+        with self._lock:
+            self._files[file_id] = File(file_id, filename, int(length), alt_txt=alt)
+        return {"ok": True, "upload_url": f"{self.base}/upload/v1/{file_id}", "file_id": file_id}
+
+    def _m_files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        listed = args.get("files")
+        if not isinstance(listed, list) or not listed:
+            return {"ok": False, "error": "invalid_arguments"}
+        channel = args.get("channel_id")
+        if channel is not None and (not str(channel) or str(channel)[0] not in "CDG"):
+            return {"ok": False, "error": "channel_not_found"}
+        with self._lock:
+            found: list[File] = []
+            for item in listed:
+                file = self._files.get(str(item.get("id", ""))) if isinstance(item, dict) else None
+                if file is None or file.data is None:
+                    return {"ok": False, "error": "file_not_found"}
+                if len(file.data) != file.length:
+                    return {"ok": False, "error": "file_upload_size_mismatch"}
+                file.title = str(item.get("title") or file.filename)
+                found.append(file)
+            if channel is not None:
+                for file in found:
+                    file.shared = True
+                ts = self._next_ts()
+                self._messages[(str(channel), ts)] = Message(
+                    str(channel),
+                    ts,
+                    str(args.get("initial_comment") or ""),
+                    [],
+                    args.get("thread_ts"),
+                    files=found,
+                )
+        return {
+            "ok": True,
+            "files": [
+                {
+                    "id": f.id,
+                    "name": f.filename,
+                    "title": f.title,
+                    "mimetype": "image/png" if f.filename.endswith(".png") else "",
+                    "size": f.length,
+                }
+                for f in found
+            ],
+        }
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """An ``upload_url``: the file's bytes as the request body, answered ``OK - <size>``."""
+        file_id = request.match_info["file_id"]
+        data = await request.read()
+        self._record("upload", {"file_id": file_id, "size": len(data)}, None)
+        with self._lock:
+            file = self._files.get(file_id)
+            if file is None:
+                return web.Response(status=404, text="not found")
+            if self.fail_uploads > 0:
+                self.fail_uploads -= 1
+                return web.Response(status=500, text="upload failed")
+            file.data = data
+        return web.Response(text=f"OK - {len(data)}")
 
     def _m_apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket?ticket={uuid.uuid4().hex}"}

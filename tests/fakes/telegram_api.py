@@ -5,7 +5,10 @@ It records every call and answers the way Telegram does: the same result objects
 does not parse, a message that is too long, an edit that changes nothing, a message to edit
 that does not exist), long polling for ``getUpdates`` with ``offset`` confirming what was
 read. It keeps every chat's messages as a person would see them, buttons included, so a test
-can click one (:meth:`FakeTelegram.click`) and see edits land.
+can click one (:meth:`FakeTelegram.click`) and see edits land. ``sendPhoto`` takes the
+picture as a multipart upload, as python-telegram-bot sends it, keeps its bytes
+(:attr:`Sent.photo`) and refuses what Telegram refuses: a caption over 1,024 characters, a
+file that is not an image.
 
 It runs an aiohttp server on its own thread and loop, so synchronous tests can use it::
 
@@ -20,12 +23,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import email.policy
 import json
 import re
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from email.parser import BytesParser
 from typing import Any, TypeVar
 
 from aiohttp import web
@@ -36,6 +41,9 @@ TOKEN = "123456789:AAFakeTokenForTestsOnly_0123456789x"
 BOT_ID = 123456789
 BOT_USERNAME = "shiftbot_test_bot"
 MAX_TEXT = 4096
+MAX_CAPTION = 1024
+_IMAGES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
+"""How a PNG and a JPEG begin: the photos Telegram can process."""
 MAX_CALLBACK_DATA = 64
 
 _STRINGS = {
@@ -174,6 +182,8 @@ class Sent:
     reply_markup: dict[str, Any] | None
     date: int
     edits: int = 0
+    photo: bytes | None = None
+    """A photo's bytes as uploaded (its caption is ``text``)."""
 
     @property
     def buttons(self) -> list[str]:
@@ -200,6 +210,10 @@ class FakeTelegram:
         self.chats: dict[int, list[Sent]] = {}
         self.forbidden: set[int] = set()
         """Chats the bot may not write to (people who never started it)."""
+        self.fail_photos = 0
+        """``sendPhoto`` calls that fail (Telegram's 500) before they work again."""
+        self.uploads: list[tuple[str, str, bytes]] = []
+        """Every file received: (method, field, bytes)."""
         self.webhook: dict[str, Any] = {}
         self.commands: dict[str, list[dict[str, Any]]] = {}
         self.port = 0
@@ -430,12 +444,29 @@ class FakeTelegram:
         if request.content_type == "application/json":
             body = await request.json()
             return dict(body) if isinstance(body, dict) else {}
-        form = await request.post()
+        fields: list[tuple[str, str | None, bytes]] = []
+        if request.content_type.startswith("multipart/"):
+            head = f"Content-Type: {request.headers['Content-Type']}\r\n\r\n".encode()
+            body = BytesParser(policy=email.policy.HTTP).parsebytes(head + await request.read())
+            for part in body.iter_parts():
+                name = part.get_param("name", header="content-disposition")
+                if isinstance(name, str):
+                    data = part.get_payload(decode=True)
+                    raw = data if isinstance(data, bytes) else b""
+                    fields.append((name, part.get_filename(), raw))
+        else:
+            form = await request.post()
+            fields = [(k, None, str(v).encode()) for k, v in form.items()]
         out: dict[str, Any] = {}
-        for key, value in form.items():
-            if isinstance(value, web.FileField):
-                out[key] = f"<file {value.filename}>"
-            elif key in _STRINGS:
+        for key, filename, data in fields:
+            if filename is not None:
+                with self._lock:
+                    self.uploads.append((request.match_info["method"], key, data))
+                out[key] = f"<file {filename}>"
+                out.setdefault("_files", {})[key] = data
+                continue
+            value = data.decode()
+            if key in _STRINGS:
                 out[key] = value
             else:
                 try:
@@ -593,8 +624,20 @@ class FakeTelegram:
         chat_id = self._chat_id(params)
         if "photo" not in params:
             raise ApiError(400, "Bad Request: there is no photo in the request")
+        picture = params.get("_files", {}).get("photo")
+        if picture is None:
+            raise ApiError(400, "Bad Request: wrong remote file identifier specified")
+        if not picture.startswith(_IMAGES):
+            raise ApiError(400, "Bad Request: IMAGE_PROCESS_FAILED")
         raw, text = self._shown(params, "caption") if params.get("caption") else ("", "")
+        if utf16_len(text) > MAX_CAPTION:
+            raise ApiError(400, "Bad Request: message caption is too long")
+        with self._lock:
+            if self.fail_photos > 0:
+                self.fail_photos -= 1
+                raise ApiError(500, "Internal Server Error: upload failed")
         sent = self._post(chat_id, raw, text, self._markup(params))
+        sent.photo = picture
         msg = self._message_json(sent)
         msg.pop("text", None)
         msg["photo"] = [

@@ -1,9 +1,11 @@
 """Several scheduler processes on one PostgreSQL database: every digest exactly once.
 
-Each process is this module run as a program (``python -m
+Most processes here are this module run as a program (``python -m
 tests.integration.test_digest_processes worker …``): the scheduler part of ``serve`` with its
 own clock, posting through recording transports that append every post to a shared file (the
-channel as its readers see it). The processes are stopped by their own PIDs.
+channel as its readers see it). The last test runs the real ``shiftbot serve --scheduler``
+twice, posting through the Web API and the Bot API (the fake Slack and Telegram) with only
+the bot tokens, on a roster of today. The processes are stopped by their own PIDs.
 """
 
 from __future__ import annotations
@@ -19,14 +21,19 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dt_time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, create_engine, text, update
 from sqlmodel import col
 
+from bot.bootstrap import make_core
+from bot.core.messages import Incoming
 from storage.db import make_engine
+from storage.importers import import_agents, import_shifts, import_teams, import_volume
 from storage.tables import Team
 from storage.unit_of_work import UnitOfWork
 from tests.conftest import TABLES
@@ -154,22 +161,28 @@ def counts(out: Path) -> Counter[tuple[object, object]]:
 
 
 @pytest.fixture
-def pg(pg_schema_url: str, tmp_path: Path) -> Iterator[tuple[str, Engine]]:
-    from tests.integration import digest_world as world
-
+def pg_empty(pg_schema_url: str) -> Iterator[tuple[str, Engine]]:
     admin = create_engine(pg_schema_url)
     with admin.begin() as conn:
         conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
     admin.dispose()
     engine = make_engine(pg_schema_url)
+    yield pg_schema_url, engine
+    engine.dispose()
+
+
+@pytest.fixture
+def pg(pg_empty: tuple[str, Engine], tmp_path: Path) -> Iterator[tuple[str, Engine]]:
+    from tests.integration import digest_world as world
+
+    engine = pg_empty[1]
     world.build(engine, tmp_path)
     with UnitOfWork(engine) as uow:
         uow.session.execute(
             update(Team).where(col(Team.name) == "nightdesk").values(digest_time="01:00")
         )
         uow.commit()
-    yield pg_schema_url, engine
-    engine.dispose()
+    yield pg_empty
 
 
 @contextlib.contextmanager
@@ -353,3 +366,132 @@ def test_serve_with_the_scheduler_starts_and_stops_cleanly_on_sigterm(
             proc.wait(30)
     assert proc.stderr is not None
     assert b"Traceback" not in proc.stderr.read()
+
+
+# ------------------------------------------------- the real serve, the real transports
+
+TODAY_TEAMS = """[[team]]
+name = "hotline"
+timezone = "{zone}"
+interval_minutes = 30
+digest_time = "00:00"
+slack_channel = "C0HOTLINE1"
+telegram_chat_id = -100111
+
+[[team]]
+name = "nightdesk"
+timezone = "{zone}"
+interval_minutes = 30
+digest_time = "00:00"
+slack_channel = "C0NIGHTDSK"
+telegram_chat_id = -100222
+"""
+CHANNELS = {"hotline": ("C0HOTLINE1", -100111), "nightdesk": ("C0NIGHTDSK", -100222)}
+
+
+def _zone_with_a_whole_day_left() -> ZoneInfo:
+    """A zone where today lasts at least two more hours (and began an hour ago), so the
+    local date cannot change while the test runs."""
+    for name in ("UTC", "Asia/Taipei", "America/New_York"):
+        zone = ZoneInfo(name)
+        if 1 <= datetime.now(zone).hour < 22:
+            return zone
+    raise AssertionError("unreachable: one of three zones 8 and 5 hours apart fits")
+
+
+def build_today(engine: Engine, tmp: Path, zone: ZoneInfo) -> date:
+    """Both teams working today, with calls forecast (so each digest has its chart), the
+    digest due since midnight, and Amy's leave for today still waiting for a lead."""
+    from tests.integration import digest_world as world
+
+    day = datetime.now(zone).date()
+    shifts = "agent_id,date,start,end,skill\n" + "".join(
+        f"{who},{day},{start},{end},{skill}\n"
+        for who, start, end, skill in (
+            ("amy", "00:00", "08:00", "cards"),
+            ("bob", "08:00", "17:00", "cards"),
+            ("cara", "09:00", "18:00", "loans"),
+            ("ivy", "13:00", "22:00", "cards"),
+        )
+    )
+    night = f"agent_id,date,start,end,skill\nana,{day},00:00,08:00,cards\n"
+
+    def calls(skill: str) -> str:
+        return "".join(
+            f"{day}T{h:02d}:{m:02d},{skill},10,240\n" for h in range(8, 22) for m in (0, 30)
+        )
+
+    files = {
+        "teams.toml": TODAY_TEAMS.format(zone=zone.key),
+        "agents.csv": world.AGENTS,
+        "shifts.csv": shifts,
+        "volume.csv": "interval_start,skill,calls,aht_seconds\n" + calls("cards") + calls("loans"),
+        "night-agents.csv": world.NIGHT_AGENTS,
+        "night-shifts.csv": night,
+        "night-volume.csv": "interval_start,skill,calls,aht_seconds\n" + calls("cards"),
+    }
+    for name, body in files.items():
+        (tmp / name).write_text(body)
+    yesterday = datetime.combine(day - timedelta(days=1), dt_time(12, 0), zone)
+    with UnitOfWork(engine) as uow:
+        import_teams(uow.session, tmp / "teams.toml")
+        import_agents(uow.session, tmp / "agents.csv", "hotline")
+        import_shifts(uow.session, tmp / "shifts.csv", "hotline")
+        import_volume(uow.session, tmp / "volume.csv", "hotline", now=yesterday)
+        import_agents(uow.session, tmp / "night-agents.csv", "nightdesk")
+        import_shifts(uow.session, tmp / "night-shifts.csv", "nightdesk")
+        import_volume(uow.session, tmp / "night-volume.csv", "nightdesk", now=yesterday)
+        uow.commit()
+    core = make_core(engine, lambda: yesterday.astimezone(UTC))
+    reply = core.handle(Incoming("hotline", "amy", f"leave {day} family"))
+    assert reply.ok, reply.text
+    return day
+
+
+@pytest.mark.slow
+def test_two_serve_scheduler_processes_post_each_digest_once_through_slack_and_telegram(
+    pg_empty: tuple[str, Engine], tmp_path: Path
+) -> None:
+    from tests.fakes.serve import Serve
+    from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
+    from tests.fakes.telegram_api import FakeTelegram
+
+    url, engine = pg_empty
+    zone = _zone_with_a_whole_day_left()
+    day = build_today(engine, tmp_path, zone)
+    with FakeSlack() as slack, FakeTelegram() as telegram:
+        env = {
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_API_URL": slack.api_url,
+            "TELEGRAM_BOT_TOKEN": telegram.token,
+            "TELEGRAM_API_URL": telegram.base_url,
+        }
+        servers = [Serve(["--scheduler"], url, env, tmp_path) for _ in range(2)]
+        try:
+            for server in servers:
+                server.start()
+            wait_for(lambda: {run_status(engine, team) for team in TEAMS} == {"done"}, seconds=120)
+            # The leave expired at midnight: Amy is told once, by Slack (the first transport
+            # that reaches her), from the outbox of a process that serves no front-end.
+            slack.wait(lambda: slack.dms("U0AMY00001"), what="Amy's DM")
+            time.sleep(3.0)  # any second post would show up by now
+        finally:
+            codes = [server.stop() for server in servers]
+        assert codes == [0, 0], "\n".join(s.output for s in servers)
+        for team, (slack_channel, chat_id) in CHANNELS.items():
+            [message] = slack.messages(slack_channel)
+            assert message.text.startswith(f"Morning digest for {team}")
+            [chart] = message.files
+            assert chart.data is not None and chart.data.startswith(b"\x89PNG")
+            assert chart.filename == f"digest-{team}-{day.isoformat()}.png"
+            posts = telegram.messages(chat_id)
+            assert [p.photo is not None for p in posts] in ([True], [False, True])
+            shown = [p.text for p in posts if p.text.startswith("Morning digest")]
+            assert len(shown) == 1
+            assert (posts[-1].photo or b"").startswith(b"\x89PNG")
+        assert len(slack.calls("files.completeUploadExternal")) == 2
+        assert len(telegram.calls_of("sendPhoto")) == 2
+        [told] = slack.dms("U0AMY00001")
+        assert str(day.day) in told.all_text()
+        assert telegram.messages(1001) == []
+    assert send_state(engine) == {"slack": "sent", "telegram": "sent"}

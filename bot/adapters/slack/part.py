@@ -6,7 +6,9 @@ a task of its own, and the synchronous core runs in a worker thread (``Router.ca
 answer goes back by ``respond`` (a slash command's ``response_url``, seen only by the sender)
 or ``chat.postMessage``; notices go by DM (``conversations.open``) or to the team's
 ``slack_channel``; every message with buttons is recorded with the core (``ChatCore.posted``)
-and edited with ``chat.update`` once its request settles.
+and edited with ``chat.update`` once its request settles. Posting is
+:class:`~bot.adapters.slack.outbound.SlackPoster`'s, which a process that only posts uses
+on its own.
 
 Exactly once: each delivery carries an event id (the Events API ``event_id``, an
 interaction's ``trigger_id``, a modal's view id) that the core claims in the same
@@ -30,30 +32,31 @@ from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
-import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
-from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.adapters.slack.blocks import Message, render_edit, render_notice, render_reply
+from bot.adapters.slack.blocks import render_reply
 from bot.adapters.slack.home import home_replies, home_view, reader_language
 from bot.adapters.slack.modal import Submission, request_modal
-from bot.core.messages import Action, Edit, Incoming, Outgoing, Reply
+from bot.adapters.slack.outbound import (
+    CACHE_SECONDS,
+    TRANSPORT,
+    SlackPoster,
+    TtlCache,
+    configure,
+)
+from bot.core.messages import Action, Incoming, Outgoing, Reply
 from bot.core.transport import Router
 from bot.i18n import normalise, words
-from bot.services.directory import Member, TeamInfo
+from bot.services.directory import Member
 
 log = logging.getLogger("shiftbot.slack")
 T = TypeVar("T")
 
-TRANSPORT = "slack"
 EVENTS_PATH = "/slack/events"
-CACHE_SECONDS = 60.0
-"""How long a person's or a team's directory entry is reused before it is read again."""
 HOME_DELAY = 1.0
 """Changes that concern one person within this many seconds refresh their Home tab once."""
 HOME_WATCH = 3600.0
@@ -122,29 +125,8 @@ def event_key(*parts: object) -> str:
     return digest[:32]
 
 
-class _Ttl:
-    """A small time-bounded cache of directory look-ups."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.items: dict[Any, tuple[float, Any]] = {}
-
-    def get(self, key: Any) -> Any:
-        hit = self.items.get(key)
-        if hit is None or time.monotonic() - hit[0] > self.seconds:
-            return None
-        return hit[1]
-
-    def put(self, key: Any, value: Any) -> None:
-        if len(self.items) > 50_000:
-            self.items.clear()
-        self.items[key] = (time.monotonic(), value)
-
-
-class SlackPart:
+class SlackPart(SlackPoster):
     """The Slack transport: HTTP (``POST /slack/events``) and/or Socket Mode."""
-
-    name = TRANSPORT
 
     def __init__(self, router: Router, settings: SlackSettings, options: SlackOptions) -> None:
         from bot.adapters.slack.app import build_app
@@ -158,27 +140,17 @@ class SlackPart:
             )
         if options.slack_socket and not settings.slack_app_token:
             raise ValueError("--slack-socket needs SLACK_APP_TOKEN (an xapp- token)")
-        self.router = router
-        self.core = router.core
         self.host = options.host
         self.http_port = options.slack_http
         self.socket = options.slack_socket
         self.app_token = settings.slack_app_token
         self.app: AsyncApp = build_app(self, token, settings.slack_signing_secret or "")
-        self.client: AsyncWebClient = self.app.client
-        if settings.slack_api_url:
-            base_url = settings.slack_api_url
-            self.client.base_url = base_url if base_url.endswith("/") else base_url + "/"
-        self.client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=3))
-        self.session: aiohttp.ClientSession | None = None
+        super().__init__(router, configure(self.app.client, settings.slack_api_url))
         self.runner: web.AppRunner | None = None
         self.socket_handler: Any = None
         self.tasks: set[asyncio.Task[None]] = set()
         self.bound: tuple[str, int] | None = None
-        self._dm: dict[str, str] = {}
-        self._members = _Ttl(CACHE_SECONDS)
-        self._teams = _Ttl(CACHE_SECONDS)
-        self._contacts = _Ttl(CACHE_SECONDS)
+        self._members = TtlCache(CACHE_SECONDS)
         self._locales: dict[str, str | None] = {}
         self._recent: OrderedDict[str, None] = OrderedDict()
         self._slots = asyncio.Semaphore(CORE_SLOTS)
@@ -205,8 +177,7 @@ class SlackPart:
         if sys.getswitchinterval() > SWITCH_INTERVAL:
             sys.setswitchinterval(SWITCH_INTERVAL)
         self._home_pool = ThreadPoolExecutor(1, thread_name_prefix="slack-home")
-        self.session = aiohttp.ClientSession()
-        self.client.session = self.session
+        await super().start()
         if self.http_port is not None:
             web_app = web.Application()
             web_app.router.add_post(EVENTS_PATH, self._http)
@@ -241,8 +212,7 @@ class SlackPart:
             await self.runner.cleanup()
         if self.tasks:
             await asyncio.wait(set(self.tasks), timeout=STOP_GRACE)
-        if self.session is not None:
-            await self.session.close()
+        await super().stop()
         if self._home_pool is not None:
             self._home_pool.shutdown(wait=False, cancel_futures=True)
 
@@ -300,23 +270,6 @@ class SlackPart:
                 self._members.put(user_id, found)
         return found
 
-    async def team_info(self, team: str) -> TeamInfo | None:
-        found: TeamInfo | None = self._teams.get(team)
-        if found is None:
-            found = await self.call(self.core.team, team)
-            if found is not None:
-                self._teams.put(team, found)
-        return found
-
-    async def contact(self, team: str, agent_id: str) -> Member | None:
-        key = (team, agent_id)
-        found: Member | None = self._contacts.get(key)
-        if found is None:
-            found = await self.call(self.core.contact, team, agent_id)
-            if found is not None:
-                self._contacts.put(key, found)
-        return found
-
     async def locale(self, user_id: str) -> str | None:
         """The Slack user's locale (``zh-TW``), for people the team has not added yet."""
         if user_id not in self._locales:
@@ -328,17 +281,6 @@ class SlackPart:
                 log.info("users.info %s: %s", user_id, exc.response.get("error"))
                 return None
         return self._locales[user_id]
-
-    async def dm(self, user_id: str) -> str:
-        channel = self._dm.get(user_id)
-        if channel is None:
-            resp = await self.client.conversations_open(users=user_id)
-            channel = str(resp["channel"]["id"])
-            self._dm[user_id] = channel
-        return channel
-
-    def remember_dm(self, user_id: str, channel: str) -> None:
-        self._dm[user_id] = channel
 
     # -- conversations ---------------------------------------------------------------------
 
@@ -447,78 +389,8 @@ class SlackPart:
         if others:
             await self.router.deliver(team, others, exclude=TRANSPORT)
 
-    # -- posting ---------------------------------------------------------------------------
-
-    async def post(self, channel: str, message: Message, *, thread_ts: str | None = None) -> str:
-        kwargs: dict[str, Any] = {}
-        if thread_ts:
-            kwargs["thread_ts"] = thread_ts
-        resp = await self.client.chat_postMessage(
-            channel=channel, text=message.text, blocks=message.blocks, unfurl_links=False, **kwargs
-        )
-        return str(resp["ts"])
-
-    async def post_recorded(
-        self,
-        team: str,
-        recipient: str,
-        channel: str,
-        message: Message,
-        lang: str,
-        thread_ts: str | None = None,
-    ) -> None:
-        """Post a message and record each request with buttons in it, so it can be edited."""
-        ts = await self.post(channel, message, thread_ts=thread_ts)
-        resp_channel = channel
-        for request_id, kinds in message.requests.items():
-            ref = {"channel": resp_channel, "ts": ts}
-            edit = await self.router.call(
-                self.core.posted, team, TRANSPORT, recipient, request_id, kinds, ref, lang
-            )
-            if edit is not None:  # the request settled meanwhile
-                await self.apply(edit)
-
-    # -- Transport -------------------------------------------------------------------------
-
-    async def reaches(self, team: str, agent_id: str | None, channel: bool) -> bool:
-        if channel or agent_id is None:
-            info = await self.team_info(team)
-            return bool(info and info.slack_channel)
-        person = await self.contact(team, agent_id)
-        return bool(person and person.slack_user_id)
-
-    async def deliver(self, team: str, notice: Outgoing) -> None:
-        message = render_notice(notice)
-        if notice.channel or notice.to is None:
-            info = await self.team_info(team)
-            if info is None or not info.slack_channel:
-                log.warning("team %s has no slack_channel for a %s notice", team, notice.kind)
-                return
-            channel = info.slack_channel
-            await self.post_recorded(team, f"#{channel}", channel, message, notice.lang)
-            return
-        person = await self.contact(team, notice.to)
-        if person is None or not person.slack_user_id:
-            log.warning(
-                "%s of %s has no slack_user_id for a %s notice", notice.to, team, notice.kind
-            )
-            return
-        channel = await self.dm(person.slack_user_id)
-        await self.post_recorded(team, notice.to, channel, message, notice.lang)
-        self.refresh_home(team, notice.to)
-
-    async def apply(self, edit: Edit) -> None:
-        channel, ts = edit.ref.get("channel"), edit.ref.get("ts")
-        if not isinstance(channel, str) or not isinstance(ts, str):
-            log.warning("a Slack edit without channel and ts: %r", edit.ref)
-            return
-        message = render_edit(edit)
-        try:
-            await self.client.chat_update(
-                channel=channel, ts=ts, text=message.text, blocks=message.blocks
-            )
-        except SlackApiError as exc:
-            log.warning("chat.update %s %s: %s", channel, ts, exc.response.get("error"))
+    def delivered(self, team: str, agent_id: str) -> None:
+        self.refresh_home(team, agent_id)
 
     # -- App Home and the modal ------------------------------------------------------------
 

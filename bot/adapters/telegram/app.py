@@ -118,19 +118,22 @@ MENUS: Sequence[tuple[str | None, str]] = ((None, "en"), ("zh", "zh-Hant"))
 Telegram takes two-letter codes only, so Chinese readers of both scripts get one menu."""
 
 
+def defaults() -> Defaults:
+    """How every message goes out: HTML (escaped by :mod:`render`), no link previews."""
+    return Defaults(
+        parse_mode=ParseMode.HTML,
+        link_preview_options=LinkPreviewOptions(is_disabled=True),
+        allow_sending_without_reply=True,
+    )
+
+
 def build_application(token: str, base_url: str | None, *, polling: bool) -> TelegramApp:
     """An Application on ``base_url`` (Telegram's own when None); an Updater only for
     polling, as a webhook is served by our own web server."""
     builder = (
         ApplicationBuilder()
         .token(token)
-        .defaults(
-            Defaults(
-                parse_mode=ParseMode.HTML,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-                allow_sending_without_reply=True,
-            )
-        )
+        .defaults(defaults())
         .concurrent_updates(CONCURRENT_UPDATES)
         .job_queue(None)  # serve has its own scheduler
     )

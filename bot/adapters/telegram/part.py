@@ -10,22 +10,22 @@ the core claims in the same transaction as the change, so a repeated update, in 
 or another one on the same database, has one effect.
 
 The core is synchronous and is only ever called through the router's worker threads.
+Sending is :class:`~bot.adapters.telegram.outbound.TelegramPoster`'s, which a process that
+only posts uses on its own.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import hmac
 import logging
 import re
-from datetime import timedelta
 from typing import Protocol, TypeVar
 
 from aiohttp import web
-from telegram import Message, ReplyParameters, Update
+from telegram import Update
 from telegram.constants import ChatType
-from telegram.error import BadRequest, InvalidToken, RetryAfter, TelegramError
+from telegram.error import InvalidToken, TelegramError
 
 from bot.adapters.telegram.app import (
     ALLOWED_UPDATES,
@@ -36,21 +36,17 @@ from bot.adapters.telegram.app import (
     menu,
     register,
 )
-from bot.adapters.telegram.render import Post, render_edit, render_notice, render_reply
-from bot.core.messages import Action, Edit, Incoming, Outgoing, Reply
+from bot.adapters.telegram.outbound import API_URL, NAME, TelegramPoster
+from bot.adapters.telegram.render import render_reply
+from bot.core.messages import Action, Incoming, Reply
 from bot.core.transport import Router
 
 log = logging.getLogger("shiftbot.telegram")
 T = TypeVar("T")
 
-NAME = "telegram"
 WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
-CHANNEL = "#channel"
-"""The recipient recorded for a message posted in the team's group chat."""
-MAX_FLOOD_WAIT = 30.0
-"""Longest wait, in seconds, for Telegram's flood control before one more try."""
 
 
 class TelegramUnavailable(ValueError):
@@ -85,10 +81,8 @@ class Options(Protocol):
     def telegram_webhook(self) -> int | None: ...
 
 
-class TelegramPart:
+class TelegramPart(TelegramPoster):
     """Serve's Telegram transport: receives updates, answers, delivers notices, edits."""
-
-    name = NAME
 
     def __init__(self, router: Router, settings: Settings, options: Options) -> None:
         token = settings.telegram_bot_token
@@ -109,15 +103,14 @@ class TelegramPart:
                 "a-z, 0-9, _ and -, which Telegram sends back in "
                 f"{SECRET_HEADER} so forged updates are refused"
             )
-        self.router = router
-        self.core = router.core
         self.host = options.host
         self.polling = options.telegram_polling
         self.webhook_url = settings.telegram_webhook_url
-        self.api_url = settings.telegram_api_url or "https://api.telegram.org/bot"
+        self.api_url = settings.telegram_api_url or API_URL
         self.app: TelegramApp = build_application(
             token, settings.telegram_api_url, polling=self.polling
         )
+        super().__init__(router, self.app.bot)
         register(self.app, self)
         self._runner: web.AppRunner | None = None
         self._running = False
@@ -163,7 +156,7 @@ class TelegramPart:
         """The command menu; without it the bot still works, so a refusal is only logged."""
         for code, lang in MENUS:
             try:
-                await self.app.bot.set_my_commands(menu(lang), language_code=code)
+                await self.bot.set_my_commands(menu(lang), language_code=code)
             except TelegramError as exc:
                 log.warning("Telegram refused the %s command menu: %s", lang, exc.message)
 
@@ -182,7 +175,7 @@ class TelegramPart:
         self._runner = runner
         if self.webhook_url:
             try:
-                await self.app.bot.set_webhook(
+                await self.bot.set_webhook(
                     self.webhook_url,
                     secret_token=self.secret,
                     allowed_updates=list(ALLOWED_UPDATES),
@@ -219,7 +212,7 @@ class TelegramPart:
             reply = await self.router.call(
                 self.core.onboarding, NAME, str(user.id), user.language_code
             )
-            await self._send_all(chat_id, render_reply(reply), quote=quote)
+            await self.send_all(chat_id, render_reply(reply), quote=quote)
             return
         incoming = Incoming(
             member.team,
@@ -255,7 +248,7 @@ class TelegramPart:
                     self.core.onboarding, NAME, str(user.id), user.language_code
                 )
                 await answer()
-                await self._send_all(user.id, render_reply(reply))
+                await self.send_all(user.id, render_reply(reply))
                 return
             if action is None:
                 return
@@ -282,95 +275,18 @@ class TelegramPart:
         if reply.duplicate:
             return
         for i, post in enumerate(render_reply(reply)):
-            sent = await self._send(chat_id, post, quote=quote if i == 0 else None)
-            await self._record(team, agent_id, sent, post, reply.lang)
+            sent = await self.send(chat_id, post, quote=quote if i == 0 else None)
+            await self.record(team, agent_id, sent, post, reply.lang)
         await self.router.apply(reply.edits)
         for notice in reply.notices:
-            to_chat = await self._chat_of(team, notice.to, notice.channel)
+            to_chat = await self.chat_of(team, notice.to, notice.channel)
             if to_chat is not None:
                 try:
-                    await self._deliver_to(to_chat, team, notice)
+                    await self.deliver_to(to_chat, team, notice)
                     continue
                 except TelegramError as exc:  # e.g. they never started the bot
                     log.warning("a %s notice could not be sent on Telegram: %s", notice.kind, exc)
             await self.router.deliver(team, [notice], exclude=NAME)
-
-    # -- transport ------------------------------------------------------------------------
-
-    async def reaches(self, team: str, agent_id: str | None, channel: bool) -> bool:
-        return await self._chat_of(team, agent_id, channel) is not None
-
-    async def deliver(self, team: str, notice: Outgoing) -> None:
-        chat_id = await self._chat_of(team, notice.to, notice.channel)
-        if chat_id is None:
-            raise LookupError(f"{notice.to or 'the team channel'} of {team} has no Telegram chat")
-        await self._deliver_to(chat_id, team, notice)
-
-    async def _deliver_to(self, chat_id: int, team: str, notice: Outgoing) -> None:
-        recipient = CHANNEL if notice.channel or notice.to is None else notice.to
-        for post in render_notice(notice):
-            sent = await self._send(chat_id, post)
-            await self._record(team, recipient, sent, post, notice.lang)
-
-    async def apply(self, edit: Edit) -> None:
-        chat_id, message_id = edit.ref.get("chat_id"), edit.ref.get("message_id")
-        if not isinstance(chat_id, int) or not isinstance(message_id, int):
-            log.warning("a Telegram message reference without chat and message id: %s", edit.ref)
-            return
-        try:
-            await self.app.bot.edit_message_text(
-                render_edit(edit), chat_id=chat_id, message_id=message_id
-            )
-        except BadRequest as exc:
-            if "not modified" in exc.message:
-                return
-            # Too old or gone: at least take the stale buttons away.
-            log.info("editing Telegram message %s/%s: %s", chat_id, message_id, exc.message)
-            with contextlib.suppress(BadRequest):
-                await self.app.bot.edit_message_reply_markup(
-                    chat_id=chat_id, message_id=message_id, reply_markup=None
-                )
-
-    # -- helpers --------------------------------------------------------------------------
-
-    async def _chat_of(self, team: str, agent_id: str | None, channel: bool) -> int | None:
-        if channel or agent_id is None:
-            info = await self.router.call(self.core.team, team)
-            return None if info is None else info.telegram_chat_id
-        member = await self.router.call(self.core.contact, team, agent_id)
-        return None if member is None else member.telegram_user_id
-
-    async def _send_all(self, chat_id: int, posts: list[Post], quote: int | None = None) -> None:
-        for i, post in enumerate(posts):
-            await self._send(chat_id, post, quote=quote if i == 0 else None)
-
-    async def _send(self, chat_id: int, post: Post, quote: int | None = None) -> Message:
-        reply_to = ReplyParameters(quote) if quote is not None else None
-        for attempt in (1, 2):
-            try:
-                return await self.app.bot.send_message(
-                    chat_id, post.text, reply_markup=post.markup, reply_parameters=reply_to
-                )
-            except RetryAfter as exc:
-                if attempt == 2:
-                    raise
-                wait = exc.retry_after
-                seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-                await asyncio.sleep(min(seconds, MAX_FLOOD_WAIT))
-        raise AssertionError("unreachable")
-
-    async def _record(
-        self, team: str, recipient: str, sent: Message, post: Post, lang: str
-    ) -> None:
-        """Tell the core where the buttons are, so the message is edited when the request
-        settles (at once, if it settled meanwhile)."""
-        ref = {"chat_id": sent.chat_id, "message_id": sent.message_id}
-        for request_id, kinds in post.kinds.items():
-            edit = await self.router.call(
-                self.core.posted, team, NAME, recipient, request_id, kinds, ref, lang
-            )
-            if edit is not None:
-                await self.apply(edit)
 
 
 def build(router: Router, settings: Settings, options: Options) -> TelegramPart:

@@ -8,6 +8,9 @@ Only one piece of markup is ours: a span in backticks (a command to run) becomes
 A message holds at most one request's buttons, so that when the request settles the core's
 edit (new text, no buttons) replaces exactly that message. A list (``pending``, ``open``)
 therefore becomes a heading message and one message per request.
+
+A notice with a picture (the digest's chart) is one photo with the text as its caption when
+the text fits in a caption, else the text's messages followed by the photo.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from bot.core.messages import Button, Edit, Outgoing, Reply
 
 LIMIT = MessageLimit.MAX_TEXT_LENGTH
 """Telegram's longest message text, counted after entities are parsed (4,096)."""
+CAPTION_LIMIT = MessageLimit.CAPTION_LENGTH
+"""Telegram's longest photo caption, counted the same way (1,024)."""
 
 _CODE = re.compile(r"`([^`\n]+)`")
 _STYLES = {"primary": KeyboardButtonStyle.PRIMARY, "danger": KeyboardButtonStyle.DANGER}
@@ -145,6 +150,16 @@ def render_notice(notice: Outgoing) -> list[Post]:
     if len({b.action.request_id for b in notice.buttons}) > 1:
         return _split_by_request(notice.text, notice.buttons)
     return _posts(notice.text, notice.buttons)
+
+
+def render_caption(notice: Outgoing) -> Post | None:
+    """The notice as the caption of its photo, when it fits in one; None when it does not
+    (it then goes as messages, the photo after them). A notice with buttons is never a
+    caption: its messages are edited as text when the request settles."""
+    plain = notice.text or "…"
+    if notice.buttons or len(plain.encode("utf-16-le")) // 2 > CAPTION_LIMIT:
+        return None
+    return Post(html_text(plain))
 
 
 def render_edit(edit: Edit) -> str:
