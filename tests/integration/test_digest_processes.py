@@ -449,7 +449,7 @@ def build_today(engine: Engine, tmp: Path, zone: ZoneInfo) -> date:
 
 
 @pytest.mark.slow
-def test_two_serve_scheduler_processes_post_each_digest_once_through_slack_and_telegram(
+def test_three_serve_scheduler_processes_post_each_digest_once_through_slack_and_telegram(
     pg_empty: tuple[str, Engine], tmp_path: Path
 ) -> None:
     from tests.fakes.serve import Serve
@@ -466,7 +466,7 @@ def test_two_serve_scheduler_processes_post_each_digest_once_through_slack_and_t
             "TELEGRAM_BOT_TOKEN": telegram.token,
             "TELEGRAM_API_URL": telegram.base_url,
         }
-        servers = [Serve(["--scheduler"], url, env, tmp_path) for _ in range(2)]
+        servers = [Serve(["--scheduler"], url, env, tmp_path) for _ in range(3)]
         try:
             for server in servers:
                 server.start()
@@ -477,7 +477,7 @@ def test_two_serve_scheduler_processes_post_each_digest_once_through_slack_and_t
             time.sleep(3.0)  # any second post would show up by now
         finally:
             codes = [server.stop() for server in servers]
-        assert codes == [0, 0], "\n".join(s.output for s in servers)
+        assert codes == [0, 0, 0], "\n".join(s.output for s in servers)
         for team, (slack_channel, chat_id) in CHANNELS.items():
             [message] = slack.messages(slack_channel)
             assert message.text.startswith(f"Morning digest for {team}")
