@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
     from storage.importers import (
         import_agents,
+        import_leave,
         import_shifts,
         import_teams,
         import_volume,
@@ -51,6 +52,7 @@ else:
 
     iter_export_shifts = _on_first_use("storage.importers", "iter_export_shifts")
     import_agents = _on_first_use("storage.importers", "import_agents")
+    import_leave = _on_first_use("storage.importers", "import_leave")
     import_shifts = _on_first_use("storage.importers", "import_shifts")
     import_teams = _on_first_use("storage.importers", "import_teams")
     import_volume = _on_first_use("storage.importers", "import_volume")
@@ -263,6 +265,8 @@ def cmd_import(args: argparse.Namespace) -> int:
                 result = import_agents(uow.session, path, args.team)
             elif args.kind == "shifts":
                 result = import_shifts(uow.session, path, args.team, force=args.force)
+            elif args.kind == "leave":
+                result = import_leave(uow.session, path, args.team)
             else:
                 result = import_volume(uow.session, path, args.team)
             uow.commit()
@@ -526,9 +530,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     add("init-db", cmd_init_db, "create or upgrade the schema to the newest migration")
 
-    p = add("import", cmd_import, "import teams (TOML), agents, shifts or volume (CSV)")
+    p = add("import", cmd_import, "import teams (TOML), agents, shifts, volume or leave (CSV)")
     p.add_argument(
-        "kind", choices=["teams", "agents", "shifts", "volume"], help="what the file holds"
+        "kind",
+        choices=["teams", "agents", "shifts", "volume", "leave"],
+        help="what the file holds (leave: planned leave already agreed, stored as approved)",
     )
     p.add_argument("file", help="the TOML or CSV file to import")
     p.add_argument("--team", help="team name (all kinds but teams)")
