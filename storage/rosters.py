@@ -12,17 +12,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-import numpy as np
-from sqlalchemy import delete, text, update
+from sqlalchemy import delete, insert, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, col, select
 
-from storage import db
-from storage.importers import _audit_rows, _insert_rows, _requests_on_shifts
 from storage.tables import Request, RosterDraft, Shift, ShiftTemplate
 
 LIVE = ("approved", "pending_counterpart", "pending_lead", "open")
 """Request states that tie a shift to a decision: such a shift is kept as it is."""
+BATCH = 2_000
+"""Rows per statement: a few columns each, far below every bind-parameter limit."""
 
 
 @dataclass(frozen=True)
@@ -89,17 +88,26 @@ def shifts_between(session: Session, team_id: int, first: date, last: date) -> l
 
 
 def requests_on(
-    session: Session, team_id: int, first: date, last: date, shift_ids: Sequence[int]
+    session: Session, team_id: int, first: date, last: date
 ) -> dict[int, list[tuple[int, str]]]:
-    """``(request id, status)`` of the approved and pending requests on each of the shifts
-    of ``first``..``last`` (the same tie the shifts import respects)."""
-    ids = np.asarray(list(shift_ids), dtype=np.int64)
-    found = _requests_on_shifts(session, team_id, first, last, ids)
-    return {
-        shift_id: [(r.id, r.status) for r in refs if r.status in LIVE]
-        for shift_id, refs in found.items()
-        if any(r.status in LIVE for r in refs)
-    }
+    """``(request id, status)`` of the approved and pending requests about each shift of
+    ``first``..``last`` (a swap names both its shifts; a give-away, a sick call and a shift
+    freed by leave name theirs)."""
+    found: dict[int, set[tuple[int, str]]] = {}
+    for pointer in (col(Request.shift_id), col(Request.counterpart_shift_id)):
+        rows = session.execute(
+            sa_select(col(Shift.id), col(Request.id), col(Request.status))
+            .join(Request, pointer == col(Shift.id))
+            .where(
+                col(Shift.team_id) == team_id,
+                col(Shift.local_date) >= first,
+                col(Shift.local_date) <= last,
+                col(Request.status).in_(LIVE),
+            )
+        ).all()
+        for shift_id, request_id, status in rows:
+            found.setdefault(shift_id, set()).add((request_id, status))
+    return {shift_id: sorted(refs) for shift_id, refs in found.items()}
 
 
 def sick_days(session: Session, team_id: int, first: date, last: date) -> list[tuple[int, date]]:
@@ -117,15 +125,14 @@ def sick_days(session: Session, team_id: int, first: date, last: date) -> list[t
 
 
 def lock_window(session: Session, team_id: int, first: date, last: date) -> None:
-    """Hold the shifts of ``first``..``last`` (and the requests on the team) until commit.
+    """Hold the shifts of ``first``..``last`` until commit.
 
-    PostgreSQL locks the rows (``FOR UPDATE``), waiting for another writer at most the busy
-    timeout; SQLite's writer already holds the whole database. Chat decisions lock a shift
-    before they change it, so what the caller reads next stays as read until it commits.
+    PostgreSQL locks the rows (``FOR UPDATE``); SQLite's writer already holds the whole
+    database. Chat decisions lock a shift before they change it, so what the caller reads
+    next stays as read until it commits.
     """
     if session.get_bind().dialect.name != "postgresql":
         return
-    session.execute(text(f"SET LOCAL lock_timeout = {int(db.SQLITE_BUSY_TIMEOUT_MS)}"))
     session.execute(
         sa_select(col(Shift.id))
         .where(
@@ -145,13 +152,14 @@ def replace_shifts(
 ) -> None:
     """Delete the shifts ``remove``, insert the rows ``add`` (shift columns), write the audit
     rows; all in the caller's transaction, in batches."""
-    table = SQLModel.metadata.tables["shift"]
+    shifts = SQLModel.metadata.tables["shift"]
+    audit = SQLModel.metadata.tables["audit_event"]
     ids = list(remove)
-    for start in range(0, len(ids), 2_000):
-        session.execute(delete(table).where(table.c.id.in_(ids[start : start + 2_000])))
-    for start in range(0, len(add), 2_000):
-        _insert_rows(session, table, list(add[start : start + 2_000]))
-    _audit_rows(session, audits)
+    for start in range(0, len(ids), BATCH):
+        session.execute(delete(shifts).where(shifts.c.id.in_(ids[start : start + BATCH])))
+    for table, rows in ((shifts, add), (audit, audits)):
+        for start in range(0, len(rows), BATCH):
+            session.execute(insert(table), list(rows[start : start + BATCH]))
 
 
 # ----------------------------------------------------------------------------------- drafts

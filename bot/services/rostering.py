@@ -314,7 +314,9 @@ def load_week(uow: UnitOfWork, team_name: str, week: date) -> WeekInput:
     team = _team(uow, team_name)
     assert team.id is not None
     if week.weekday() != 0:
-        raise BadRequest("error.roster_not_monday", day=week, monday=week_of(week))
+        raise BadRequest(
+            "error.roster_not_monday", day=week.isoformat(), monday=week_of(week).isoformat()
+        )
     session = uow.session
     tz = repo.team_zone(team)
     rules = repo.team_rules(team)
@@ -356,7 +358,7 @@ def load_week(uow: UnitOfWork, team_name: str, week: date) -> WeekInput:
     margin = timedelta(days=rules.max_consecutive_days + 2)
     around = store.shifts_between(session, team.id, week - margin, last + margin)
     inside = [s for s in around if week <= s.local_date <= last]
-    ties = store.requests_on(session, team.id, week, last, [s.id for s in inside])
+    ties = store.requests_on(session, team.id, week, last)
     kept: list[PlanShift] = []
     replaced: list[int] = []
     for s in inside:
