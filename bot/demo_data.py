@@ -679,8 +679,7 @@ def _teams_toml() -> str:
         "max_consecutive_days = 6\n"
         "swap_cutoff_hours = 12\n"
         "max_off_per_day = 2\n"
-        'approval = "lead"\n'
-        + _templates_toml()
+        'approval = "lead"\n' + _templates_toml()
     )
 
 
