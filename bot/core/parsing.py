@@ -91,8 +91,9 @@ Intents
 A leading explicit command word wins (``swap``, ``giveaway``/``give away``, ``take``,
 ``leave``, ``sick``, ``accept``, ``decline``, ``approve``, ``deny``/``reject``, ``cancel``,
 ``mine``, ``roster``/``schedule``, ``staffing``, ``pending``, ``open`` (optionally
-``open shifts``), ``off`` (followed by a date at most), ``help``), after polite fillers
-such as ``ok`` or ``please``. ``take`` followed by ``off`` is leave, ``take my ...`` is a
+``open shifts``), ``off`` (followed by a date at most), ``generate`` (also ``roster
+generate``), ``apply`` (with an id, or alone), ``help``), after polite fillers such as ``ok``
+or ``please``. ``take`` followed by ``off`` is leave, ``take my ...`` is a
 give-away. Otherwise the message is read as free text, in this order:
 
 1. an id plus an id verb gives that verb's intent;
@@ -112,6 +113,14 @@ give-away. Otherwise the message is read as free text, in this order:
 
 An agent's "please approve my leave on Dec 24" (approve without an id, about "my" leave,
 swap or give-away) is that request, not a lead's approval.
+
+A lead's "generate next week's roster", "build the schedule for the week of Dec 7",
+"排下週的班", "產生下下週的班表" or "自動排班" is ``generate`` (checked before the other free
+text forms); its ``dates`` hold the Monday of the week meant: the week of its first date,
+else a week named in words (``this week``, ``next week``, ``the week after next``, ``這週``,
+``下週``, ``下下週``), else nothing (the caller takes next week). "排班" and "下週的排班" alone
+stay ``roster`` (a look-up). ``apply 3``, ``apply roster #3`` and ``套用3`` apply roster draft
+#3; "apply for leave" is leave.
 
 Choices worth knowing:
 
