@@ -140,6 +140,7 @@ def lock_window(session: Session, team_id: int, first: date, last: date) -> None
             col(Shift.local_date) >= first,
             col(Shift.local_date) <= last,
         )
+        .order_by(col(Shift.id))  # one order for every locker: no deadlock between two
         .with_for_update()
     ).all()
 

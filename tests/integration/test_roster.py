@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -676,3 +677,39 @@ def test_a_chinese_lead_gets_the_summary_in_chinese_only(
     assert applied.notices[0].text.startswith("Lin Huang 已套用 12/7(週一) 起一週的新班表")
     refused = bot.say("amy", "排下週的班")
     assert refused.text == "只有組長可以產生或套用班表。"
+
+
+def test_two_leads_applying_one_draft_at_once_apply_it_once(
+    db_url: str, engine: Engine, tmp_path: Path, quick: None
+) -> None:
+    import threading
+
+    from bot.bootstrap import make_core
+    from bot.core.messages import Incoming, Reply
+
+    seed(engine, tmp_path, agents=AGENTS.replace("mei,Mei Tsai,lead,,", "mei,Mei Tsai,lead,cards,"))
+    bot = TestBot(engine)
+    assert bot.say("lin", "generate next week's roster").ok
+    core = make_core(engine, lambda: NOW)
+    replies: list[Reply] = []
+    start = threading.Barrier(2)
+
+    def click(who: str) -> None:
+        start.wait()
+        replies.append(core.handle(Incoming(TEAM, who, action=Action("roster_apply", 1))))
+
+    threads = [threading.Thread(target=click, args=(who,)) for who in ("lin", "mei")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(r.ok for r in replies) == [False, True]
+    [refused] = [r for r in replies if not r.ok]
+    assert refused.text.startswith("Roster draft #1 was already applied by ")
+    [done] = [r for r in replies if r.ok]
+    found = re.search(r"now has (\d+) new shifts .*\((\d+) replaced", done.text)
+    assert found is not None, done.text
+    created, removed = int(found[1]), int(found[2])
+    audited = count(engine, "SELECT COUNT(*) FROM audit_event WHERE action = 'roster_apply'")
+    assert audited == created + removed + 1
+    assert count(engine, "SELECT COUNT(*) FROM roster_draft WHERE status = 'applied'") == 1
