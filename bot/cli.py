@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
     from storage.importers import (
         import_agents,
+        import_leave,
         import_shifts,
         import_teams,
         import_volume,
@@ -51,6 +52,7 @@ else:
 
     iter_export_shifts = _on_first_use("storage.importers", "iter_export_shifts")
     import_agents = _on_first_use("storage.importers", "import_agents")
+    import_leave = _on_first_use("storage.importers", "import_leave")
     import_shifts = _on_first_use("storage.importers", "import_shifts")
     import_teams = _on_first_use("storage.importers", "import_teams")
     import_volume = _on_first_use("storage.importers", "import_volume")
@@ -263,6 +265,8 @@ def cmd_import(args: argparse.Namespace) -> int:
                 result = import_agents(uow.session, path, args.team)
             elif args.kind == "shifts":
                 result = import_shifts(uow.session, path, args.team, force=args.force)
+            elif args.kind == "leave":
+                result = import_leave(uow.session, path, args.team)
             else:
                 result = import_volume(uow.session, path, args.team)
             uow.commit()
@@ -489,6 +493,78 @@ def cmd_digest(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_roster(args: argparse.Namespace) -> int:
+    """``roster generate``: the week's roster as shifts CSV (or JSON) on stdout, a summary on
+    stderr; ``--apply`` stores it in one transaction."""
+    import csv
+    import getpass
+
+    from bot.core.handlers import roster_summary_lines
+    from bot.i18n import words
+    from bot.services import rostering
+    from bot.services.errors import Conflict
+
+    engine = _team_engine(args)
+    with UnitOfWork(engine, read_only=True) as uow:
+        week_input = rostering.load_week(uow, args.team, args.week)
+    generated = rostering.solve(week_input, args.time_limit)
+    summary = generated.summary
+    if args.json:
+        out = {
+            "status": summary.status,
+            "shifts": [row.as_dict() for row in generated.rows],
+            "understaffed": summary.understaffed,
+            "lower_bound": summary.lower_bound,
+            "required": summary.required,
+            "fairness": summary.fairness_json(),
+            "seconds": summary.seconds,
+        }
+        print(json.dumps(out, ensure_ascii=False))
+    else:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(["agent_id", "date", "start", "end", "skill", "breaks"])
+        writer.writerows(
+            [r.agent_id, r.date, r.start, r.end, r.skill, r.breaks] for r in generated.rows
+        )
+    sys.stdout.flush()
+    w = words("en")
+    for line in roster_summary_lines(summary, w, max_people=50):
+        print(line, file=sys.stderr)
+    if not args.apply:
+        return 0
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):
+        user = "unknown"
+    try:
+        with UnitOfWork(engine) as uow:
+            applied = rostering.apply_roster(
+                uow,
+                args.team,
+                args.week,
+                generated.result.shifts,
+                week_input.basis,
+                f"roster:{user}",
+                datetime.now(UTC),
+                summary=summary,
+            )
+            uow.commit()
+    except Conflict as exc:
+        raise CliError(exc.message, 1) from exc
+    print(
+        w(
+            "generate.applied_now",
+            week=applied.week,
+            created=applied.created,
+            people=applied.people,
+            removed=applied.removed,
+            kept=applied.kept,
+        ),
+        file=sys.stderr,
+    )
+    return 0
+
+
 # ------------------------------------------------------------------------------ parser
 
 
@@ -526,9 +602,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     add("init-db", cmd_init_db, "create or upgrade the schema to the newest migration")
 
-    p = add("import", cmd_import, "import teams (TOML), agents, shifts or volume (CSV)")
+    p = add("import", cmd_import, "import teams (TOML), agents, shifts, volume or leave (CSV)")
     p.add_argument(
-        "kind", choices=["teams", "agents", "shifts", "volume"], help="what the file holds"
+        "kind",
+        choices=["teams", "agents", "shifts", "volume", "leave"],
+        help="what the file holds (leave: planned leave already agreed, stored as approved)",
     )
     p.add_argument("file", help="the TOML or CSV file to import")
     p.add_argument("--team", help="team name (all kinds but teams)")
@@ -663,6 +741,30 @@ def build_parser() -> argparse.ArgumentParser:
         help="post it to the team's channels, claimed and recorded as the scheduler does",
     )
     p.add_argument("--now", help="pretend it is this moment (ISO with offset), for rehearsals")
+
+    p = add(
+        "roster",
+        cmd_roster,
+        "generate a week's roster from the demand, the shift templates, contracts and rules",
+    )
+    p.add_argument("action", choices=["generate"], help="what to do")
+    p.add_argument("--team", required=True, help="team name")
+    p.add_argument(
+        "--week", type=_iso_date, required=True, metavar="MONDAY", help="the week's Monday"
+    )
+    p.add_argument(
+        "--time-limit",
+        type=_number("--time-limit", 0, 3600),
+        default=60.0,
+        metavar="SECONDS",
+        help="solver time, seconds (0 to 3600; 0: the quick heuristic only; default 60)",
+    )
+    p.add_argument("--json", action="store_true", help="print the roster and figures as JSON")
+    p.add_argument(
+        "--apply",
+        action="store_true",
+        help="store it: replace that week's shifts that carry no request (audited)",
+    )
 
     p = add("parse", cmd_parse, "show what the bot understands from a chat message")
     p.set_defaults(needs_settings=False)

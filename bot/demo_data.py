@@ -46,6 +46,7 @@ AGENTS_HEADER: tuple[str, ...] = (
     "slack_user_id",
     "telegram_user_id",
     "weekly_hours",
+    "shift_hours",
 )
 SHIFTS_HEADER: tuple[str, ...] = ("agent_id", "date", "start", "end", "skill", "breaks")
 VOLUME_HEADER: tuple[str, ...] = ("interval_start", "skill", "calls", "aht_seconds")
@@ -678,8 +679,30 @@ def _teams_toml() -> str:
         "max_consecutive_days = 6\n"
         "swap_cutoff_hours = 12\n"
         "max_off_per_day = 2\n"
-        'approval = "lead"\n'
+        'approval = "lead"\n' + _templates_toml()
     )
+
+
+def _templates_toml() -> str:
+    """The roster's shift types as ``[[team.shift_template]]`` tables, for ``roster generate``."""
+    parts = []
+    for kind in (*_FULL_TIME_SHIFTS, *_PART_TIME_SHIFTS):
+        window = f"{_hhmm(kind.break_starts[0])}-{_hhmm(kind.break_starts[-1])}"
+        parts.append(
+            "\n[[team.shift_template]]\n"
+            f'name = "{kind.code}"\n'
+            f'start = "{_hhmm(kind.start)}"\n'
+            f"hours = {(kind.end - kind.start) / 60:g}\n"
+            f"break_minutes = {kind.break_minutes}\n"
+            f'break_window = "{window}"\n'
+        )
+    return "".join(parts)
+
+
+def _shift_hours(person: _Person) -> str:
+    """The shift lengths a person works: those of their shift types."""
+    lengths = sorted({(k.end - k.start) / 60 for k in person.shift_types})
+    return ";".join(f"{h:g}" for h in lengths)
 
 
 def write_demo_files(directory: Path, today: date, seed: int = 7) -> DemoFiles:
@@ -736,6 +759,7 @@ def write_demo_files(directory: Path, today: date, seed: int = 7) -> DemoFiles:
                     person.slack_user_id,
                     person.telegram_user_id,
                     person.weekly_hours,
+                    _shift_hours(person),
                 )
             )
     with shifts_path.open("w", newline="", encoding="utf-8") as handle:

@@ -56,7 +56,7 @@ from storage import db
 from storage import messaging as msgrepo
 from storage import repository as repo
 from storage.localtime import LocalTimeError, to_utc
-from storage.tables import Agent, AuditEvent, Request, Shift, Team
+from storage.tables import Agent, AuditEvent, Request, Shift, ShiftTemplate, Team
 
 AGENT_COLUMNS = (
     "agent_id",
@@ -67,10 +67,12 @@ AGENT_COLUMNS = (
     "telegram_user_id",
     "weekly_hours",
 )
-AGENT_OPTIONAL = ("lang",)
+AGENT_OPTIONAL = ("lang", "shift_hours")
 SHIFT_COLUMNS = ("agent_id", "date", "start", "end", "skill")
 SHIFT_OPTIONAL = ("breaks",)
 VOLUME_COLUMNS = ("interval_start", "skill", "calls", "aht_seconds")
+LEAVE_COLUMNS = ("agent_id", "from", "to")
+LEAVE_OPTIONAL = ("reason",)
 
 MB = 1024 * 1024
 MAX_FILE_BYTES = 256 * MB
@@ -90,6 +92,11 @@ MAX_AHT_SECONDS = 86_400.0
 MAX_WEEKLY_HOURS = 80.0
 MAX_BREAKS = 8
 MAX_DISPLAY_NAME = 64
+MAX_TEMPLATES = 100
+"""Shift templates per team (each runs on up to 7 days: the roster's options)."""
+MAX_SHIFT_LENGTHS = 8
+MAX_LEAVE_DAYS = 366
+"""Days one row of a leave file may span."""
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 PENDING = ("pending_counterpart", "pending_lead", "open")
 
@@ -124,6 +131,7 @@ TEXT_LIMITS = {
     "skill": _length("shift", "skill"),
     "slack_user_id": _length("agent", "slack_user_id"),
     "reason": _length("request", "reason"),
+    "template_name": _length("shift_template", "name"),
 }
 
 TEAM_KEYS = {
@@ -141,6 +149,17 @@ TEAM_KEYS = {
     "reminder_hours",
     "rules",
     "skill_names",
+    "shift_template",
+}
+TEMPLATE_KEYS = ("name", "start", "hours", "break_minutes", "break_window", "days")
+WEEKDAY_NAMES = {
+    **{d: i for i, d in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))},
+    **{
+        d: i
+        for i, d in enumerate(
+            ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+        )
+    },
 }
 RULE_KEYS = {
     "min_rest_hours",
@@ -735,6 +754,190 @@ def _skill_names(value: Any, bad: Callable[[str, str], None]) -> dict[str, dict[
     return out
 
 
+def _template_line(text_: str, team_index: int, template_index: int, key: str | None) -> int:
+    """The line of ``key`` in the team's ``template_index``-th ``[[team.shift_template]]``
+    (its header line when the key is not written there)."""
+    pattern = (
+        None if key is None else re.compile(rf"^\s*(?:{re.escape(key)}|\"{re.escape(key)}\")\s*=")
+    )
+    team = template = -1
+    header = 0
+    inside = False
+    for number, line in enumerate(text_.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            inside = False
+            if stripped.startswith("[[team]]"):
+                team += 1
+                template = -1
+            elif re.match(r"\[\[\s*team\s*\.\s*shift_template\s*\]\]", stripped):
+                template += 1
+                if team == team_index and template == template_index:
+                    header, inside = number, True
+            continue
+        if inside and pattern is not None and pattern.match(line):
+            return number
+    return header or _key_line(text_, team_index, "shift_template")
+
+
+def _weekdays(value: Any) -> str:
+    """``mon-sun``, ``mon-fri``, ``sat,sun``, ``mon,wed-fri`` as weekday digits (0 = Monday)."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(
+            f'{_show(value)} is not a list of days; write e.g. "mon-sun", "mon-fri" or "sat,sun"'
+        )
+    days: set[int] = set()
+    for part in value.lower().split(","):
+        first, dash, last = (p.strip() for p in part.partition("-"))
+        names = [first, last] if dash else [first]
+        if any(n not in WEEKDAY_NAMES for n in names):
+            bad = next(n for n in names if n not in WEEKDAY_NAMES)
+            raise ValueError(
+                f"{_show(bad or part.strip())} is not a day; use mon, tue, wed, thu, fri, sat, "
+                'sun, ranges such as "mon-fri" and commas ("sat,sun")'
+            )
+        a, b = WEEKDAY_NAMES[names[0]], WEEKDAY_NAMES[names[-1]]
+        day = a
+        while True:  # a range may run over the weekend: "fri-mon"
+            days.add(day)
+            if day == b:
+                break
+            day = (day + 1) % 7
+    return "".join(str(d) for d in sorted(days))
+
+
+def _hhmm(minutes: int) -> str:
+    return f"{minutes // 60 % 24:02d}:{minutes % 60:02d}"
+
+
+def _shift_templates(
+    value: Any, bad: Callable[[int | None, str | None, str, str], None]
+) -> list[dict[str, Any]]:
+    """Check a team's ``[[team.shift_template]]`` tables; plain dicts of their columns.
+
+    ``bad(template_index, key, column, message)`` records a problem on the key's line.
+    """
+    if not isinstance(value, list) or not all(isinstance(t, dict) for t in value):
+        bad(None, None, "shift_template", "write each template as a [[team.shift_template]] table")
+        return []
+    if len(value) > MAX_TEMPLATES:
+        bad(None, None, "shift_template", f"at most {MAX_TEMPLATES} shift templates per team")
+        return []
+    out: list[dict[str, Any]] = []
+    names: dict[str, int] = {}
+    for j, raw in enumerate(value):
+        errors: list[str] = []
+
+        def problem(key: str | None, message: str, j: int = j, errors: list[str] = errors) -> None:
+            errors.append(message)
+            bad(j, key, f"shift_template.{key or 'name'}", message)
+
+        for key in raw:
+            if key not in TEMPLATE_KEYS:
+                problem(key, f"unknown key {_show(key)}; known keys: {', '.join(TEMPLATE_KEYS)}")
+        name = raw.get("name")
+        if not isinstance(name, str):
+            problem("name", 'a shift template needs a name, e.g. name = "early"')
+        else:
+            message = _check_name(name, "template_name", "template name")
+            if message:
+                problem("name", message)
+            elif name in names:
+                problem("name", f"template {name!r} appears twice in this team")
+            names.setdefault(name, j)
+        start_text = raw.get("start")
+        start: int | None = None
+        try:
+            if not isinstance(start_text, str):
+                raise ValueError(
+                    f'{_show(start_text)} is not a time in HH:MM form (quote it: start = "08:00")'
+                )
+            start = _clock_minutes(start_text)
+        except ValueError as exc:
+            problem("start", str(exc))
+        length: int | None = None
+        hours = raw.get("hours")
+        try:
+            if hours is None:
+                raise ValueError("a shift template needs its length in hours, e.g. hours = 8")
+            value_ = _number(hours, low=0.0, high=24.0, low_open=True)
+            if value_ >= 24:
+                raise ValueError("a 24-hour shift is not allowed; split it")
+            if abs(value_ * 60 - round(value_ * 60)) > 1e-6:
+                raise ValueError(f"{hours} hours is not a whole number of minutes")
+            length = round(value_ * 60)
+        except ValueError as exc:
+            problem("hours", str(exc))
+        break_minutes = 0
+        try:
+            break_minutes = int(
+                _number(raw.get("break_minutes", 0), low=0.0, high=1440.0, integer=True)
+            )
+            if length is not None and break_minutes >= length:
+                raise ValueError(
+                    f"a break of {break_minutes} minutes does not fit in a {length / 60:g}-hour "
+                    "shift"
+                )
+        except ValueError as exc:
+            problem("break_minutes", str(exc))
+            break_minutes = 0
+        window_text = raw.get("break_window")
+        window: str | None = None
+        if window_text is not None:
+            try:
+                window = _break_window(window_text, start, length, break_minutes)
+            except ValueError as exc:
+                problem("break_window", str(exc))
+        elif break_minutes > 0:
+            problem(
+                "break_minutes",
+                f"a break of {break_minutes} minutes needs a break_window, e.g. "
+                'break_window = "11:00-12:30" (when the break may start)',
+            )
+        days = "0123456"
+        if "days" in raw:
+            try:
+                days = _weekdays(raw["days"])
+            except ValueError as exc:
+                problem("days", str(exc))
+        if errors or start is None or length is None or not isinstance(name, str):
+            continue
+        out.append(
+            {
+                "position": j,
+                "name": name,
+                "start": _hhmm(start),
+                "hours": length / 60,
+                "break_minutes": break_minutes,
+                "break_window": window,
+                "days": days,
+            }
+        )
+    return out
+
+
+def _break_window(text_: Any, start: int | None, length: int | None, minutes: int) -> str:
+    """``HH:MM-HH:MM``: when the break may start, inside the shift with its whole length."""
+    if not isinstance(text_, str):
+        raise ValueError(f'{_show(text_)} is not a window; write e.g. "11:00-12:30"')
+    first, dash, last = (p.strip() for p in text_.partition("-"))
+    if not dash:
+        raise ValueError(f'{_show(text_)} is not a window in HH:MM-HH:MM form, e.g. "11:00-12:30"')
+    a, b = _clock_minutes(first), _clock_minutes(last)
+    if minutes <= 0:
+        raise ValueError("a break_window needs break_minutes, the length of the break")
+    if start is not None and length is not None:
+        # As offsets from the shift's start (a window earlier in the day is the next day's).
+        lo = (a - start) % 1440
+        if lo > length - minutes:
+            end = (start + length) % 1440
+            raise ValueError(
+                f"no {minutes}-minute break starting {first}–{last} fits inside the shift "
+                f"{_hhmm(start)}–{_hhmm(end)}"
+            )
+    return f"{_hhmm(a)}-{_hhmm(b)}"
+
+
 def parse_teams_file(path: Path) -> list[dict[str, Any]]:
     """Read and validate a teams TOML file; returns plain dicts of Team columns."""
     text_ = _read_text(path, MAX_TEAMS_FILE_BYTES)
@@ -879,6 +1082,18 @@ def parse_teams_file(path: Path) -> list[dict[str, Any]]:
         else:
             row["staffing_policy"] = staffing
         row["skill_names"] = _skill_names(raw.get("skill_names", {}), bad)
+
+        def bad_template(
+            j: int | None, key: str | None, column: str, message: str, index: int = index
+        ) -> None:
+            line = (
+                _key_line(text_, index, "shift_template")
+                if j is None
+                else _template_line(text_, index, j, key)
+            )
+            problems.add(line, column, message)
+
+        row["templates"] = _shift_templates(raw.get("shift_template", []), bad_template)
         out.append(row)
     problems.raise_if_any()
     return out
@@ -891,6 +1106,7 @@ def import_teams(session: Session, path: Path, *, actor: str | None = None) -> I
     result = ImportResult("teams")
     audits: list[dict[str, Any]] = []
     for row in rows:
+        templates = row.pop("templates")
         team = session.exec(select(Team).where(Team.name == row["name"])).first()
         if team is None:
             team = Team(**row)
@@ -898,20 +1114,88 @@ def import_teams(session: Session, path: Path, *, actor: str | None = None) -> I
             session.flush()
             result.created += 1
             audits.append(_audit(team.id, actor, "import_team", now, path.name, None, row))
-            continue
-        before = {k: getattr(team, k) for k, v in row.items() if getattr(team, k) != v}
-        if before:
-            for key in before:
-                setattr(team, key, row[key])
-            session.add(team)
-            result.updated += 1
-            after = {k: row[k] for k in before}
-            audits.append(_audit(team.id, actor, "import_team", now, path.name, before, after))
         else:
-            result.unchanged += 1
+            before = {k: getattr(team, k) for k, v in row.items() if getattr(team, k) != v}
+            if before:
+                for key in before:
+                    setattr(team, key, row[key])
+                session.add(team)
+                result.updated += 1
+                after = {k: row[k] for k in before}
+                audits.append(_audit(team.id, actor, "import_team", now, path.name, before, after))
+            else:
+                result.unchanged += 1
+        assert team.id is not None
+        counts = _sync_templates(session, team.id, templates, actor, path.name, now, audits)
+        if any(counts):
+            created, updated, removed = counts
+            result.notes.append(
+                f"{team.name}: shift templates {created} created, {updated} updated, "
+                f"{removed} removed"
+            )
     session.flush()
     _audit_rows(session, audits)
     return result
+
+
+def _sync_templates(
+    session: Session,
+    team_id: int,
+    templates: list[dict[str, Any]],
+    actor: str,
+    file_name: str,
+    now: datetime,
+    audits: list[dict[str, Any]],
+) -> tuple[int, int, int]:
+    """Make the team's stored shift templates those of the file: (created, updated, removed).
+
+    A team written without templates has none afterwards, as every other key left out of a
+    teams file takes its default.
+    """
+    stored = {
+        t.name: t
+        for t in session.exec(select(ShiftTemplate).where(ShiftTemplate.team_id == team_id))
+    }
+    created = updated = removed = 0
+    wanted = {t["name"] for t in templates}
+    for name, gone in sorted(stored.items()):
+        if name not in wanted:
+            before = {k: getattr(gone, k) for k in TEMPLATE_KEYS}
+            session.delete(gone)
+            removed += 1
+            audits.append(
+                _audit(team_id, actor, "import_shift_template", now, file_name, before, None)
+            )
+    session.flush()
+    for item in templates:
+        old = stored.get(item["name"])
+        if old is None:
+            session.add(ShiftTemplate(team_id=team_id, **item))
+            created += 1
+            audits.append(
+                _audit(team_id, actor, "import_shift_template", now, file_name, None, item)
+            )
+            continue
+        changed = {k: getattr(old, k) for k, v in item.items() if getattr(old, k) != v}
+        if not changed:
+            continue
+        for key in changed:
+            setattr(old, key, item[key])
+        session.add(old)
+        if set(changed) != {"position"}:
+            updated += 1
+        audits.append(
+            _audit(
+                team_id,
+                actor,
+                "import_shift_template",
+                now,
+                file_name,
+                {"name": old.name, **changed},
+                {"name": old.name, **{k: item[k] for k in changed}},
+            )
+        )
+    return created, updated, removed
 
 
 # --------------------------------------------------------------------------------- agents
@@ -1026,7 +1310,35 @@ def _agent_row(
                 line, "lang", f"{_show(lang)} is not a language; use {', '.join(LANGUAGES)}"
             )
         item["lang"] = lang
+    if "shift_hours" in ix:
+        try:
+            item["shift_hours"] = _shift_lengths(row[ix["shift_hours"]])
+        except ValueError as exc:
+            problems.add(line, "shift_hours", str(exc))
     return item if len(problems.items) == errors else None
+
+
+def _shift_lengths(text_: str) -> str | None:
+    """``8`` or ``4;8``: the shift lengths (hours) a person works, stored sorted as written
+    plainly; empty means any template."""
+    parts = [p.strip() for p in text_.split(";") if p.strip()]
+    if not parts:
+        return None
+    if len(parts) > MAX_SHIFT_LENGTHS:
+        raise ValueError(f"at most {MAX_SHIFT_LENGTHS} shift lengths")
+    lengths: set[float] = set()
+    for part in parts:
+        if not NUMBER_RE.fullmatch(part):
+            raise ValueError(
+                f"{_show(part)} is not a shift length in hours; write lengths such as 8 or 4;8"
+            )
+        value = float(part)
+        if not math.isfinite(value) or not 0 < value < 24:
+            raise ValueError(f"{_show(part)}: a shift length is more than 0 and less than 24 hours")
+        if abs(value * 60 - round(value * 60)) > 1e-6:
+            raise ValueError(f"{_show(part)} hours is not a whole number of minutes")
+        lengths.add(round(value * 60) / 60)
+    return ";".join(f"{h:g}" for h in sorted(lengths))
 
 
 # --------------------------------------------------------------------------------- shifts
@@ -2089,6 +2401,290 @@ def export_shifts(
 ) -> str:
     """The team's roster as CSV in the shifts format (§2.3), ordered by date, start, agent."""
     return "".join(iter_export_shifts(session, team_name, start, end))
+
+
+# ---------------------------------------------------------------------------------- leave
+
+
+@dataclass(frozen=True)
+class _LeaveRow:
+    line: int
+    agent_pk: int
+    agent_id: str
+    first: date
+    last: date
+    reason: str | None
+
+
+def import_leave(
+    session: Session, path: Path, team_name: str, *, actor: str | None = None
+) -> ImportResult:
+    """Store planned leave already agreed as approved leave requests (CONTRACT §2.5).
+
+    Each row is one approved leave of ``from``..``to`` (inclusive). A row the database has
+    already (same person and days) is unchanged; one that overlaps other approved or pending
+    leave of that person, or a day they have a shift on, is refused with its line: planned
+    leave is for days without a shift (a shift is freed by asking for the leave in chat, so
+    that it is offered for cover).
+    """
+    _begin_import(session)
+    team = _team(session, team_name, lock=True)
+    assert team.id is not None
+    actor = actor or import_actor()
+    agents = {
+        agent_id: pk
+        for pk, agent_id in session.execute(
+            sa_select(col(Agent.id), col(Agent.agent_id)).where(col(Agent.team_id) == team.id)
+        ).all()
+    }
+    rows: list[_LeaveRow] = []
+    with _CsvReader(path, LEAVE_COLUMNS, LEAVE_OPTIONAL) as reader:
+        problems = reader.problems
+        ix = reader.index
+        for line, row in reader.records():
+            item = _leave_row(line, row, ix, agents, team.name, problems)
+            if item is not None:
+                rows.append(item)
+    problems.raise_if_any()
+    by_agent: dict[int, list[_LeaveRow]] = defaultdict(list)
+    for item in rows:
+        by_agent[item.agent_pk].append(item)
+    for items in by_agent.values():
+        items.sort(key=lambda r: (r.first, r.line))
+        for a, b in itertools.pairwise(items):
+            if b.first <= a.last:
+                twice = (a.first, a.last) == (b.first, b.last)
+                what = "is the same leave as" if twice else "overlaps the leave on"
+                later, earlier = (b, a) if b.line > a.line else (a, b)
+                problems.add(
+                    later.line,
+                    "from",
+                    f"{later.agent_id} {later.first.isoformat()} to {later.last.isoformat()} "
+                    f"{what} line {earlier.line}",
+                )
+    problems.raise_if_any()
+    result = ImportResult("leave")
+    if not rows:
+        result.notes.append("the file has no leave")
+        return result
+    first = min(r.first for r in rows)
+    last = max(r.last for r in rows)
+    stored = session.execute(
+        sa_select(
+            col(Request.id),
+            col(Request.requester_pk),
+            col(Request.status),
+            col(Request.start_date),
+            col(Request.end_date),
+            col(Request.reason),
+        ).where(
+            col(Request.team_id) == team.id,
+            col(Request.kind) == "leave",
+            col(Request.status).in_(["approved", "pending_lead"]),
+            col(Request.start_date) <= last,
+            col(Request.end_date) >= first,
+        )
+    ).all()
+    leave_of: dict[int, list[tuple[int, str, date, date, str | None]]] = defaultdict(list)
+    for rid, pk, status, start, end, reason in stored:
+        leave_of[pk].append((rid, status, start, end, reason))
+    worked = session.execute(
+        sa_select(
+            col(Shift.agent_pk),
+            col(Shift.local_date),
+            col(Shift.start_utc),
+            col(Shift.end_utc),
+            col(Shift.skill),
+        ).where(
+            col(Shift.team_id) == team.id,
+            col(Shift.agent_pk).in_(list(by_agent)),
+            col(Shift.local_date) >= first,
+            col(Shift.local_date) <= last,
+        )
+    ).all()
+    shifts_of: dict[int, list[tuple[date, datetime, datetime, str]]] = defaultdict(list)
+    for pk, day, start, end, skill in worked:
+        shifts_of[pk].append((day, start, end, skill))
+    tz = ZoneInfo(team.timezone)
+    new: list[_LeaveRow] = []
+    updates: list[tuple[_LeaveRow, int, str | None]] = []
+    for item in sorted(rows, key=lambda r: r.line):
+        same = [
+            s
+            for s in leave_of.get(item.agent_pk, [])
+            if s[1] == "approved" and (s[2], s[3]) == (item.first, item.last)
+        ]
+        if same:
+            rid, _status, _start, _end, reason = same[0]
+            if reason != item.reason:
+                updates.append((item, rid, reason))
+            else:
+                result.unchanged += 1
+            continue
+        clash = next(
+            (
+                s
+                for s in leave_of.get(item.agent_pk, [])
+                if s[2] <= item.last and s[3] >= item.first
+            ),
+            None,
+        )
+        if clash is not None:
+            rid, status, start, end, _reason = clash
+            if status == "approved":
+                problems.add(
+                    item.line,
+                    "from",
+                    f"{item.agent_id} already has approved leave {start.isoformat()} to "
+                    f"{end.isoformat()} (#{rid}), which overlaps {item.first.isoformat()} to "
+                    f"{item.last.isoformat()}; import only the days not on leave yet",
+                )
+            else:
+                problems.add(
+                    item.line,
+                    "from",
+                    f"{item.agent_id} has a leave request waiting for a lead (#{rid}, "
+                    f"{start.isoformat()} to {end.isoformat()}) that overlaps these days; "
+                    "a lead approves or denies it in chat first",
+                )
+            continue
+        busy = sorted(
+            s for s in shifts_of.get(item.agent_pk, []) if item.first <= s[0] <= item.last
+        )
+        if busy:
+            day, start_utc, end_utc, skill = busy[0]
+            begin, end_local = start_utc.astimezone(tz), end_utc.astimezone(tz)
+            more = f" (and {len(busy) - 1} more day(s))" if len(busy) > 1 else ""
+            problems.add(
+                item.line,
+                "from",
+                f"{item.agent_id} works on {day.isoformat()} ({begin:%H:%M}–{end_local:%H:%M} "
+                f"{skill}){more}; planned leave is for days without a shift: take the shift "
+                "off the roster first, or ask for the leave in chat so the shift is offered "
+                "for cover",
+            )
+            continue
+        new.append(item)
+    problems.raise_if_any()
+
+    now = datetime.now(UTC)
+    note = f"imported from {path.name}"[: _length("request", "decision_note")]
+    audits: list[dict[str, Any]] = []
+    for item, rid, old_reason in updates:
+        session.execute(
+            update(Request).where(col(Request.id) == rid).values(reason=item.reason, updated_at=now)
+        )
+        audits.append(
+            _audit(
+                team.id,
+                actor,
+                "import_leave",
+                now,
+                path.name,
+                {"reason": old_reason},
+                {"reason": item.reason},
+                request_id=rid,
+            )
+        )
+    result.updated = len(updates)
+    for item in new:
+        req = Request(
+            team_id=team.id,
+            kind="leave",
+            status="approved",
+            requester_pk=item.agent_pk,
+            start_date=item.first,
+            end_date=item.last,
+            reason=item.reason,
+            created_at=now,
+            updated_at=now,
+            decided_at=now,
+            decision_note=note,
+        )
+        session.add(req)
+        session.flush()
+        audits.append(
+            _audit(
+                team.id,
+                actor,
+                "import_leave",
+                now,
+                path.name,
+                None,
+                {
+                    "status": "approved",
+                    "agent_id": item.agent_id,
+                    "from": item.first.isoformat(),
+                    "to": item.last.isoformat(),
+                    "reason": item.reason,
+                },
+                request_id=req.id,
+            )
+        )
+    result.created = len(new)
+    if result.changed:
+        audits.append(
+            _audit(
+                team.id,
+                actor,
+                "import",
+                now,
+                path.name,
+                None,
+                {"file": path.name, "kind": "leave", **result.counts()},
+            )
+        )
+    _audit_rows(session, audits)
+    return result
+
+
+def _leave_row(
+    line: int,
+    row: list[str],
+    ix: dict[str, int],
+    agents: dict[str, int],
+    team_name: str,
+    problems: _Problems,
+) -> _LeaveRow | None:
+    agent_id = row[ix["agent_id"]]
+    pk = agents.get(agent_id)
+    if pk is None:
+        problem = _check_name(agent_id, "agent_id", "agent id") if agent_id else None
+        problems.add(
+            line,
+            "agent_id",
+            problem
+            or (
+                f"unknown agent {_show(agent_id)} in team {team_name}"
+                if agent_id
+                else "whose leave is it? agent_id is empty"
+            ),
+        )
+        return None
+    days: list[date] = []
+    for column in ("from", "to"):
+        try:
+            days.append(parse_file_date(row[ix[column]]))
+        except ValueError as exc:
+            problems.add(line, column, str(exc))
+            return None
+    first, last = days
+    if last < first:
+        problems.add(line, "to", f"{last.isoformat()} is before the first day {first.isoformat()}")
+        return None
+    if (last - first).days + 1 > MAX_LEAVE_DAYS:
+        problems.add(
+            line,
+            "to",
+            f"{(last - first).days + 1} days of leave in one row; at most {MAX_LEAVE_DAYS}",
+        )
+        return None
+    reason = row[ix["reason"]] if "reason" in ix else ""
+    problem = _check_text(reason, "reason", "the reason") if reason else None
+    if problem:
+        problems.add(line, "reason", problem)
+        return None
+    return _LeaveRow(line, pk, agent_id, first, last, reason or None)
 
 
 # --------------------------------------------------------------------------------- volume

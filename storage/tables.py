@@ -73,10 +73,16 @@ class Agent(SQLModel, table=True):
     weekly_hours: float | None = None
     lang: str | None = Field(default=None, max_length=8)
     last_lang: str | None = Field(default=None, max_length=8)
+    shift_hours: str | None = Field(default=None, max_length=64)
 
     @property
     def skill_set(self) -> frozenset[str]:
         return parse_skills(self.skills)
+
+    @property
+    def shift_lengths(self) -> frozenset[float]:
+        """The shift lengths (hours) this person works; empty: any template."""
+        return frozenset(float(h) for h in (self.shift_hours or "").split(";") if h)
 
 
 class Shift(SQLModel, table=True):
@@ -104,6 +110,29 @@ class Shift(SQLModel, table=True):
     freed_from_pk: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("agent.id"), nullable=True)
     )
+
+
+class ShiftTemplate(SQLModel, table=True):
+    """A shift ``roster generate`` may use (teams TOML ``[[team.shift_template]]``).
+
+    ``start`` is local ``HH:MM``; ``hours`` the length, break included; ``break_window``
+    ``HH:MM-HH:MM`` (when the break of ``break_minutes`` may start) or empty for no break;
+    ``days`` the weekdays it runs on as digits, ``0`` = Monday. ``position`` keeps the
+    file's order.
+    """
+
+    __tablename__ = "shift_template"
+    __table_args__ = (UniqueConstraint("team_id", "name", name="uq_shift_template_team_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id", index=True)
+    position: int = 0
+    name: str = Field(max_length=64)
+    start: str = Field(max_length=5)
+    hours: float
+    break_minutes: int = 0
+    break_window: str | None = Field(default=None, max_length=11)
+    days: str = Field(default="0123456", max_length=7)
 
 
 class Volume(SQLModel, table=True):
@@ -286,3 +315,31 @@ class OutboxMessage(SQLModel, table=True):
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class RosterDraft(SQLModel, table=True):
+    """A generated week, stored so that applying it stores exactly what was shown.
+
+    ``shifts`` are the week's rows as ``roster generate`` prints them (§2.3, with
+    ``breaks``; kept shifts included), ``summary`` the figures shown with it. ``basis`` is a
+    digest of what the roster was built on (the week's shifts and the days around it, their
+    requests, leave, people and templates): applying refuses when it no longer matches.
+    ``status`` is ``draft`` until it is ``applied``.
+    """
+
+    __tablename__ = "roster_draft"
+    __table_args__ = (Index("ix_roster_draft_team_week", "team_id", "week"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id")
+    week: date
+    status: str = Field(default="draft", max_length=16)
+    basis: str = Field(max_length=64)
+    shifts: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    summary: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_by: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    applied_by: str | None = Field(default=None, max_length=64)
+    applied_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

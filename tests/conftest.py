@@ -29,6 +29,8 @@ TABLES = (
     "digest_send",
     "digest_run",
     "request",
+    "roster_draft",
+    "shift_template",
     "volume",
     "shift",
     "agent",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,7 +26,7 @@ from bot.core.wording import (
     violation_lines,
 )
 from bot.i18n import Words, normalise, words
-from bot.services import directory, events, roster
+from bot.services import directory, events, roster, rostering
 from bot.services import requests as svc
 from bot.services.errors import Busy, DomainError, RulesBroken
 from bot.services.ports import UowFactory, busy_guard
@@ -46,6 +46,9 @@ WRITE_INTENTS = (
     "approve",
     "deny",
     "cancel",
+    "generate",
+    "apply",
+    "roster_apply",
 )
 
 
@@ -86,10 +89,14 @@ class ChatCore:
         uow_factory: UowFactory,
         clock: Clock | None = None,
         read_factory: UowFactory | None = None,
+        roster_time_limit: float | None = None,
     ) -> None:
         self.uow = uow_factory
         self.read = read_factory or uow_factory
         self.clock = clock or (lambda: datetime.now(UTC))
+        self.roster_time_limit = (
+            rostering.chat_time_limit() if roster_time_limit is None else roster_time_limit
+        )
 
     # -- the entry point ---------------------------------------------------------------
 
@@ -208,6 +215,8 @@ class ChatCore:
         Returns an edit at once when the request settled in the meantime (its buttons are
         already stale), else None: the message is edited when the request settles.
         """
+        if "roster_apply" in actions:
+            return None  # a roster draft, not a request: nothing to edit when it settles
         group = svc.ACTION_GROUP.get(actions[0], actions[0]) if actions else "info"
         try:
             with busy_guard(), self.uow() as uow:
@@ -739,6 +748,107 @@ def _age_hours(created: datetime, now: datetime) -> float:
     return max(0.0, (now - created).total_seconds() / 3600)
 
 
+def handle_generate(core: ChatCore, turn: Turn) -> Reply:
+    """A lead asks for a week's roster: solve it, keep it as a draft, offer Apply."""
+    w, team = turn.w, turn.msg.team
+    rostering.require_lead(turn.member.role)
+    today = _today(turn)
+    this_week = rostering.week_of(today)
+    week = turn.parsed.dates[0] if turn.parsed.dates else this_week + timedelta(weeks=1)
+    if week < today:
+        next_week = this_week + timedelta(weeks=1)
+        raise svc.BadRequest("error.roster_week_started", week=week, next=next_week)
+    with core.read() as uow:
+        week_input = rostering.load_week(uow, team, week)
+    # The solve holds no transaction: nobody waits for it but the lead who asked.
+    generated = rostering.solve(week_input, core.roster_time_limit)
+    with core.write(turn) as uow:
+        draft = rostering.save_draft(uow, generated, turn.member.agent_id, turn.now)
+    lines = roster_summary_lines(generated.summary, w)
+    lines.append(w("generate.apply_hint", id=draft.id))
+    button = Button(w("button.roster_apply"), Action("roster_apply", draft.id), "primary")
+    return Reply("\n".join(lines), buttons=(button,))
+
+
+def roster_summary_lines(
+    s: rostering.RosterSummary, w: Words, *, max_people: int = 10
+) -> list[str]:
+    """A generated week in words: status, understaffing against its bound, fairness, and
+    everyone short of their contract with the reason."""
+    lines = [
+        w(
+            "generate.head",
+            week=s.week,
+            how=w(f"generate.state.{s.status}"),
+            seconds=s.seconds,
+            shifts=s.shifts,
+            people=s.people,
+        ),
+        w(
+            "generate.understaffed",
+            short=s.understaffed,
+            required=s.required,
+            bound=s.lower_bound,
+            gap=s.gap,
+            over=s.overstaffed,
+        ),
+    ]
+    if s.fairness:
+        lines.append(w("generate.fairness", late=s.late_spread, weekend=s.weekend_spread))
+    if s.short:
+        lines.append(w.tn("generate.contracts_short", len(s.short), total=s.contracts))
+        for c in s.short[:max_people]:
+            why = w(f"generate.reason.{c.reason}")
+            line = w(
+                "generate.short_line",
+                name=c.name,
+                id=c.agent_id,
+                hours=c.hours,
+                contract=c.contract_hours,
+                why=why,
+            )
+            lines.append("  " + line)
+        if len(s.short) > max_people:
+            lines.append("  " + w("more", n=len(s.short) - max_people))
+    elif s.contracts:
+        lines.append(w.tn("generate.contracts_met", s.contracts))
+    if s.kept:
+        lines.append(w.tn("generate.kept", s.kept))
+    if s.replaced:
+        lines.append(w.tn("generate.replaces", s.replaced))
+    return lines
+
+
+def handle_apply(core: ChatCore, turn: Turn) -> Reply:
+    """A lead applies a roster draft: stored in one transaction, the channel is told."""
+    w, team = turn.w, turn.msg.team
+    rostering.require_lead(turn.member.role)
+    draft_id = turn.parsed.request_id
+    if draft_id is None:
+        return _need(turn, "apply_id")
+    with core.write(turn) as uow:
+        applied, _draft = rostering.apply_draft(uow, team, draft_id, turn.member.agent_id, turn.now)
+    counts = {
+        "week": applied.week,
+        "created": applied.created,
+        "people": applied.people,
+        "removed": applied.removed,
+        "kept": applied.kept,
+    }
+    line = w("generate.applied", id=draft_id, **counts)
+    info = core.team(team)
+    tw = words(info.language if info else None, w.skill_names)
+    notice = Outgoing(
+        to=None,
+        text=tw("notice.roster_published", who=turn.member.name, **counts),
+        kind="roster_published",
+        lang=tw.lang,
+        channel=True,
+        team=team,
+    )
+    return Reply(line, notices=(notice,))
+
+
 Handler = Callable[[ChatCore, Turn], Reply]
 
 HANDLERS: dict[str, Handler] = {
@@ -758,6 +868,9 @@ HANDLERS: dict[str, Handler] = {
     "pending": handle_pending,
     "open": handle_open,
     "off": handle_off,
+    "generate": handle_generate,
+    "apply": handle_apply,
+    "roster_apply": handle_apply,
     "help": handle_help,
     "unknown": handle_help,
 }

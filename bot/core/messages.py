@@ -15,8 +15,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-ACTION_KINDS = ("accept", "decline", "approve", "deny", "take", "cancel")
-"""What a button can do; each also has a typed form (``approve 12``)."""
+ACTION_KINDS = ("accept", "decline", "approve", "deny", "take", "cancel", "roster_apply")
+"""What a button can do; each also has a typed form (``approve 12``). ``roster_apply``
+applies a generated roster draft (its id is the draft's, not a request's)."""
+TYPED = {"roster_apply": "apply"}
+"""Typed forms that differ from the action's kind: ``roster_apply 3`` is typed ``apply 3``."""
 
 
 @dataclass(frozen=True)
@@ -30,7 +33,7 @@ class Action:
     @property
     def command(self) -> str:
         """The typed equivalent, shown by the console."""
-        return f"{self.kind} {self.request_id}"
+        return f"{TYPED.get(self.kind, self.kind)} {self.request_id}"
 
     @property
     def action_id(self) -> str:

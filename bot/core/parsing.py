@@ -91,8 +91,9 @@ Intents
 A leading explicit command word wins (``swap``, ``giveaway``/``give away``, ``take``,
 ``leave``, ``sick``, ``accept``, ``decline``, ``approve``, ``deny``/``reject``, ``cancel``,
 ``mine``, ``roster``/``schedule``, ``staffing``, ``pending``, ``open`` (optionally
-``open shifts``), ``off`` (followed by a date at most), ``help``), after polite fillers
-such as ``ok`` or ``please``. ``take`` followed by ``off`` is leave, ``take my ...`` is a
+``open shifts``), ``off`` (followed by a date at most), ``generate`` (also ``roster
+generate``), ``apply`` (with an id, or alone), ``help``), after polite fillers such as ``ok``
+or ``please``. ``take`` followed by ``off`` is leave, ``take my ...`` is a
 give-away. Otherwise the message is read as free text, in this order:
 
 1. an id plus an id verb gives that verb's intent;
@@ -112,6 +113,14 @@ give-away. Otherwise the message is read as free text, in this order:
 
 An agent's "please approve my leave on Dec 24" (approve without an id, about "my" leave,
 swap or give-away) is that request, not a lead's approval.
+
+A lead's "generate next week's roster", "build the schedule for the week of Dec 7",
+"排下週的班", "產生下下週的班表" or "自動排班" is ``generate`` (checked before the other free
+text forms); its ``dates`` hold the Monday of the week meant: the week of its first date,
+else a week named in words (``this week``, ``next week``, ``the week after next``, ``這週``,
+``下週``, ``下下週``), else nothing (the caller takes next week). "排班" and "下週的排班" alone
+stay ``roster`` (a look-up). ``apply 3``, ``apply roster #3`` and ``套用3`` apply roster draft
+#3; "apply for leave" is leave.
 
 Choices worth knowing:
 
@@ -177,6 +186,8 @@ Intent = Literal[
     "pending",
     "open",
     "off",
+    "generate",
+    "apply",
     "help",
     "unknown",
 ]
@@ -184,7 +195,7 @@ Lang = Literal["en", "zh-Hant", "zh-Hans"]
 
 INTENTS: tuple[Intent, ...] = get_args(Intent)
 ID_INTENTS: frozenset[Intent] = frozenset(
-    {"take", "accept", "decline", "approve", "deny", "cancel"}
+    {"take", "accept", "decline", "approve", "deny", "cancel", "apply"}
 )
 MAX_REQUEST_ID = 2**31 - 1
 MAX_DAYS_AWAY = 732
@@ -381,11 +392,12 @@ _ID_NUMBER = r"([0-9]{1,18})(\s*+(?:號|号)(?!\s*+的?\s*+班))?"
 _ID_VERBS_EN = (
     r"takes?|taking|claim|claiming|grab|cover|accept|accepting|decline|declining|approve"
     r"|approving|deny|denying|reject|rejecting|refuse|cancel|cancelling|canceling|withdraw"
+    r"|apply|applying"
 )
 
 _ID_VERBS_ZH = (
     "不接受|接受|婉拒|謝絕|谢绝|批准|核准|同意|准假|准|通過|通过|拒絕|拒绝|駁回|驳回|否決|否决|退回|取消|撤回|撤銷"
-    "|撤销|認領|认领|領取|领取|接"
+    "|撤销|認領|认领|領取|领取|套用|接"
 )
 _ID_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(r"#\s*+" + _ID_NUMBER),
@@ -402,9 +414,8 @@ _ID_PATTERNS: tuple[re.Pattern[str], ...] = (
         + _w(_ID_VERBS_EN)
         + "|(?:"
         + _ID_VERBS_ZH
-        + r"))\s*+(?:(?:the|request|req|swap|leave|giveaway|give-?away|shift|number|no\.?)\s*+)?"
-        + _ID_NUMBER
-        + _NOT_QUANTITY
+        + r"))\s*+(?:(?:the|request|req|swap|leave|giveaway|give-?away|shift|roster|draft"
+        r"|number|no\.?)\s*+)?" + _ID_NUMBER + _NOT_QUANTITY
     ),
 )
 _BARE_NUMBER = re.compile(r"(?<![0-9a-z])" + _ID_NUMBER + _NOT_QUANTITY)
@@ -1123,7 +1134,12 @@ _ACTION_PATTERNS: tuple[tuple[Intent, re.Pattern[str]], ...] = (
         ),
     ),
 )
-_ID_INTENT_PATTERNS = tuple((i, p) for i, p in _ACTION_PATTERNS if i in ID_INTENTS)
+_APPLY_PATTERN = _intent_pattern(_w(r"apply(?:ing)?", r"apply\s++(?:the\s++)?roster"), "套用")
+"""Applying a generated roster draft: only with an id (``apply for leave`` is leave)."""
+_ID_INTENT_PATTERNS: tuple[tuple[Intent, re.Pattern[str]], ...] = (
+    *((i, p) for i, p in _ACTION_PATTERNS if i in ID_INTENTS),
+    ("apply", _APPLY_PATTERN),
+)
 _CONTENT_PATTERNS = tuple(
     (i, p) for i, p in _ACTION_PATTERNS if i in ("sick", "leave", "swap", "giveaway")
 )
@@ -1253,6 +1269,24 @@ _LEAD_COVER = re.compile(
     r"(?:gaps?\s++(?:on\s++)?)?\ue000(?:\s*+'?s?\s*+(?:shifts?|gaps?))?[\s?.!]*+"
 )
 """A lead asking who can fill a day's gaps ("who can cover 12/8?"): read as ``staffing``."""
+_ZH_WEEK = r"(?:下下|下|這|这|本|今)\s*+(?:個|个)?\s*+(?:週|周|星期|禮拜|礼拜)"
+_STRONG_GENERATE = re.compile(
+    r"(?<![a-z0-9'])(?:generate|build|create|draft|plan|prepare|produce|make|auto[\s-]?generate)"
+    r"(?![a-z0-9])(?:(?!\bmy\b)[^.?!\n]){0,40}?(?<![a-z0-9])(?:roster|schedule|rota|timetable)s?"
+    r"(?![a-z0-9])"
+    r"|(?<![a-z0-9'])auto[\s-]?(?:roster|schedule)(?![a-z0-9])"
+    r"|排\s*+(?:一下\s*+)?(?:" + _ZH_WEEK + r"|\ue000(?:\s*+(?:那|這|这)?\s*+一?"
+    r"(?:週|周|星期|禮拜|礼拜))?)\s*+的?\s*+班"
+    r"|(?:產生|产生|生成|建立|製作|制作|自動|自动|做)[^,。?!]{0,8}?(?:班表|排班)"
+)
+"""A lead asking for a week's roster to be made ("generate next week's roster", "排下週的班")."""
+_ZH_WEEKS = r"\s*+(?:個|个)?\s*+(?:週|周|星期|禮拜|礼拜)"
+_WEEK_WORDS: tuple[tuple[re.Pattern[str], int], ...] = (
+    (re.compile(_w(r"week\s++after\s++next") + "|下下" + _ZH_WEEKS), 2),
+    (re.compile(_w(r"(?:next|coming|following)\s++week") + "|下" + _ZH_WEEKS), 1),
+    (re.compile(_w(r"(?:this|current)\s++week") + "|(?:這|这|本|今)" + _ZH_WEEKS), 0),
+)
+"""Weeks named without a date, for ``generate``: weeks after the current ISO week."""
 _STRONG_HELP = re.compile(
     r"^(?:how\s++(?:do|does|can|should)\s++(?:i|we|you)|how\s++to|what\s++can\s++you\s++do)(?![a-z0-9])"
     r"|^(?:怎麼|怎么|如何)|怎麼用|怎么用"
@@ -1290,6 +1324,8 @@ _COMMAND_WORDS: dict[str, Intent] = {
     "pending": "pending",
     "open": "open",
     "off": "off",
+    "generate": "generate",
+    "apply": "apply",
     "help": "help",
     "usage": "help",
     "commands": "help",
@@ -1338,6 +1374,10 @@ def _explicit_intent(residual: str, has_id: bool) -> Intent | None:
         return "off" if _OFF_REST.fullmatch(rest) else None
     if intent == "open":
         return "open" if _OPEN_REST.fullmatch(rest) else None
+    if intent == "roster" and re.match(r"\s*+generate(?![a-z0-9])", rest):
+        return "generate"
+    if intent == "apply" and not has_id:
+        return "apply" if _HELP_REST.fullmatch(rest) else None
     if intent == "take" and not has_id:
         if _OFF.search(rest):
             return "leave"
@@ -1351,6 +1391,8 @@ def _free_intent(residual: str, has_id: bool, has_dates: bool) -> Intent:
         found = _earliest(_ID_INTENT_PATTERNS, residual)
         if found is not None:
             return found[0]
+    if _STRONG_GENERATE.search(residual):
+        return "generate"
     if _STRONG_OFF.search(residual):
         return "off"
     if _STRONG_ROSTER.search(residual):
@@ -1605,21 +1647,36 @@ def _parse(text: str, today: date) -> ParsedMessage:
     elif intent == "deny" and id_end is not None:
         reason = _reason_after(norm, id_end)
 
+    dates = date_result.dates
+    if intent == "generate" and problem is None:
+        dates = _generated_week(residual, dates, today)
+
     suggestion: str | None = None
     if intent == "unknown":
         suggestion = _suggest(unknown_command) if unknown_command else _suggest_for(residual)
 
     return ParsedMessage(
         intent=intent,
-        dates=date_result.dates,
+        dates=dates,
         users=tuple(users),
         request_id=request_id,
         reason=reason,
         lang=lang,
         problem=_problem(problem) if problem else None,
-        is_range=date_result.is_range and len(date_result.dates) >= 2,
+        is_range=date_result.is_range and len(dates) >= 2,
         suggestion=suggestion,
     )
+
+
+def _generated_week(residual: str, dates: tuple[date, ...], today: date) -> tuple[date, ...]:
+    """The Monday of the week a ``generate`` is about: the week of its first date, or a week
+    named in words (``next week``, ``下週``); none when it names no week."""
+    if dates:
+        return (_week_monday(dates[0]),)
+    for pattern, weeks in _WEEK_WORDS:
+        if pattern.search(residual):
+            return (_week_monday(today) + timedelta(weeks=weeks),)
+    return ()
 
 
 def parse(text: str, now: datetime, tz: ZoneInfo) -> ParsedMessage:

@@ -41,6 +41,8 @@ TEMPLATES = [
     "{day}誰請假",
     "說明",
     "嗯嗯嗯",
+    "排下週的班",
+    "套用{id}",
 ]
 ALLOWED = re.compile(
     r"`[^`]*`"  # commands

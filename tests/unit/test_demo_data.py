@@ -54,6 +54,7 @@ def test_csv_files_parse_with_the_csv_module_and_have_the_contract_headers(demo:
             "slack_user_id",
             "telegram_user_id",
             "weekly_hours",
+            "shift_hours",
         ],
         demo.shifts: ["agent_id", "date", "start", "end", "skill", "breaks"],
         demo.volume: ["interval_start", "skill", "calls", "aht_seconds"],

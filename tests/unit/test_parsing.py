@@ -612,3 +612,64 @@ def test_long_hostile_messages_get_an_answer_instead_of_hanging(text: str) -> No
 )
 def test_resolve_date(token: str, expected: date | None) -> None:
     assert resolve_date(token, date(2026, 11, 25)) == expected
+
+
+NEXT_WEEK_ROSTER = [
+    "generate next week's roster",
+    "generate the roster for next week",
+    "please build next week's schedule",
+    "/generate next week",
+    "排下週的班",
+    "排下周的班",
+    "幫我排下個禮拜的班",
+    "產生下週班表",
+]
+
+
+@FAST
+@given(now=instants, tz=zones, text=st.sampled_from(NEXT_WEEK_ROSTER))
+def test_next_weeks_roster_is_the_week_after_the_current_iso_week(
+    now: datetime, tz: ZoneInfo, text: str
+) -> None:
+    today = now.astimezone(tz).date()
+    msg = parse(text, now, tz)
+    assert msg.intent == "generate"
+    assert msg.dates == (today - timedelta(days=today.weekday()) + timedelta(weeks=1),)
+
+
+@FAST
+@given(
+    today=st.dates(min_value=date(2, 1, 1), max_value=date(9996, 12, 31)),
+    offset=st.integers(-700, 700),
+)
+def test_a_roster_for_any_date_is_the_roster_of_its_week(today: date, offset: int) -> None:
+    day = today + timedelta(days=offset)
+    for text in (f"generate roster for week of {day.isoformat()}", f"排{day.isoformat()}那週的班"):
+        msg = _parse(text, today)
+        assert msg.intent == "generate", text
+        assert msg.dates == (day - timedelta(days=day.weekday()),), text
+
+
+@FAST
+@given(text=any_text, now=instants, tz=zones)
+def test_a_generated_week_always_starts_on_a_monday(text: str, now: datetime, tz: ZoneInfo) -> None:
+    msg = parse("generate " + text, now, tz)
+    if msg.intent == "generate":
+        assert len(msg.dates) <= 1 and all(d.weekday() == 0 for d in msg.dates)
+
+
+@FAST
+@given(
+    request_id=st.integers(1, MAX_REQUEST_ID),
+    form=st.sampled_from(["apply {}", "apply roster #{}", "/apply {}", "套用{}"]),
+)
+def test_apply_takes_the_draft_id(request_id: int, form: str) -> None:
+    msg = parse(form.format(request_id), WED, TAIPEI)
+    assert (msg.intent, msg.request_id) == ("apply", request_id)
+
+
+@FAST
+@given(day=st.dates(min_value=date(2026, 11, 26), max_value=date(2027, 11, 1)))
+def test_applying_for_leave_is_leave_not_a_roster(day: date) -> None:
+    msg = parse(f"I want to apply for leave on {day.isoformat()}", WED, TAIPEI)
+    assert (msg.intent, msg.dates) == ("leave", (day,))

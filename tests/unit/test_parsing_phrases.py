@@ -627,6 +627,35 @@ PHRASES = [
     # --- mentions are case-insensitive ids; Slack ids stay as written --------------------
     case("mention-capitalised", "swap fri with @Amy", "swap", ("2026-11-27",), ("amy",)),
     case("mention-slack-id-kept", "swap fri with <@U0ABC9>", "swap", ("2026-11-27",), ("U0ABC9",)),
+    # --- a lead generates a week's roster: dates hold that week's Monday ----------------
+    case("generate-alone", "generate", "generate"),
+    case("generate-next-week", "generate next week's roster", "generate", ("2026-11-30",)),
+    case("generate-slash", "/generate next week", "generate", ("2026-11-30",)),
+    case("generate-this-week", "generate this week's roster", "generate", ("2026-11-23",)),
+    case("generate-week-of", "generate roster for week of 2026-12-07", "generate", ("2026-12-07",)),
+    case("generate-mid-week-date", "generate the roster for Dec 9", "generate", ("2026-12-07",)),
+    case(
+        "generate-after-next",
+        "build the schedule for the week after next",
+        "generate",
+        ("2026-12-07",),
+    ),
+    case("generate-make", "please make the roster for next week", "generate", ("2026-11-30",)),
+    case("generate-like-the-cli", "roster generate 2026-12-14", "generate", ("2026-12-14",)),
+    case("generate-auto", "auto-roster next week", "generate", ("2026-11-30",)),
+    case("generate-zh", "排下週的班", "generate", ("2026-11-30",)),
+    case("generate-zh-simplified", "帮我排下周的班", "generate", ("2026-11-30",)),
+    case("generate-zh-table", "產生下下週的班表", "generate", ("2026-12-07",)),
+    case("generate-zh-auto", "自動排班", "generate"),
+    case("generate-zh-date", "排12月7日那週的班", "generate", ("2026-12-07",)),
+    case("roster-next-week-is-a-look-up", "下週的排班", "roster"),
+    case("my-schedule-is-not-generated", "make my schedule", "mine"),
+    case("apply", "apply 7", "apply", request_id=7),
+    case("apply-slash", "/apply 7", "apply", request_id=7),
+    case("apply-roster", "apply roster #7", "apply", request_id=7),
+    case("apply-zh", "套用7", "apply", request_id=7),
+    case("apply-without-id", "apply", "apply"),
+    case("apply-for-leave-is-leave", "apply for leave dec 24", "leave", ("2026-12-24",)),
 ]
 
 

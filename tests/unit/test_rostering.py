@@ -459,3 +459,13 @@ def test_the_heuristic_roster_keeps_every_rule_whatever_the_team(
         else:
             assert c.scheduled_hours <= c.wanted_hours
     assert 0 <= result.lower_bound <= result.understaffed + 1e-9
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [("", 20.0), ("5", 5.0), ("0", 0.0), ("2.5", 2.5), ("-1", 20.0), ("soon", 20.0), ("1e9", 20.0)],
+)
+def test_the_chat_time_limit_comes_from_the_environment(value: str, seconds: float) -> None:
+    from bot.services.rostering import chat_time_limit
+
+    assert chat_time_limit({"SHIFTBOT_ROSTER_TIME_LIMIT": value}) == seconds
