@@ -286,15 +286,3 @@ def test_commands_on_an_empty_database_ask_for_init_db(
     )
     assert code == 2 and "shiftbot init-db" in err
     make_engine(url).dispose()
-
-
-def test_every_migration_downgrades_and_upgrades_again(db_url: str, engine: Engine) -> None:
-    """Down to the first revision and back: each downgrade undoes its upgrade."""
-    config = alembic_config(db_url)
-    for revision in ("0003", "0002", "0001"):
-        command.downgrade(config, revision)
-        with engine.connect() as conn:
-            found = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-        assert found == revision
-    command.upgrade(config, "head")
-    command.check(config)

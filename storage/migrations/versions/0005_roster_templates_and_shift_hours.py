@@ -1,7 +1,7 @@
 """roster templates, shift hours and roster drafts
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-02 01:01:41.725994
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import storage.types
 
-revision: str = "0004"
-down_revision: str | None = "0003"
+revision: str = "0005"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
