@@ -179,6 +179,21 @@ def draft_by_id(session: Session, draft_id: int, *, lock: bool = False) -> Roste
     return session.exec(query).first()
 
 
+def add_draft_message(
+    session: Session, draft_id: int, message: dict[str, Any]
+) -> RosterDraft | None:
+    """Remember a posted message with the draft's Apply button (under the draft's row lock)."""
+    draft = draft_by_id(session, draft_id, lock=True)
+    if draft is None:
+        return None
+    session.refresh(draft)
+    if draft.status == "draft":
+        draft.messages = [*draft.messages, message]
+        session.add(draft)
+        session.flush()
+    return draft
+
+
 def mark_applied(session: Session, draft_id: int, by: str, at: datetime) -> bool:
     """Compare-and-set a draft from ``draft`` to ``applied``; False when it was already."""
     result = session.execute(

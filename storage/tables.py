@@ -324,7 +324,9 @@ class RosterDraft(SQLModel, table=True):
     ``breaks``; kept shifts included), ``summary`` the figures shown with it. ``basis`` is a
     digest of what the roster was built on (the week's shifts and the days around it, their
     requests, leave, people and templates): applying refuses when it no longer matches.
-    ``status`` is ``draft`` until it is ``applied``.
+    ``status`` is ``draft`` until it is ``applied``. ``messages`` are the transports' posted
+    messages with its Apply button (``transport``, ``recipient``, ``lang``, ``ref``), edited
+    once it is applied.
     """
 
     __tablename__ = "roster_draft"
@@ -339,6 +341,9 @@ class RosterDraft(SQLModel, table=True):
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )
     summary: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    messages: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
     created_by: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     applied_by: str | None = Field(default=None, max_length=64)

@@ -216,7 +216,7 @@ class ChatCore:
         already stale), else None: the message is edited when the request settles.
         """
         if "roster_apply" in actions:
-            return None  # a roster draft, not a request: nothing to edit when it settles
+            return self._posted_draft(team, transport, recipient, request_id, ref, lang)
         group = svc.ACTION_GROUP.get(actions[0], actions[0]) if actions else "info"
         try:
             with busy_guard(), self.uow() as uow:
@@ -239,6 +239,27 @@ class ChatCore:
         ref_view, request = view
         info = self.team(team)
         return _edit_for(ref_view, request, team, info.skill_names if info else None)
+
+    def _posted_draft(
+        self,
+        team: str,
+        transport: str,
+        recipient: str,
+        draft_id: int,
+        ref: dict[str, Any],
+        lang: str,
+    ) -> Edit | None:
+        """Record a message with a roster draft's Apply button; edited once it is applied."""
+        message = rostering.DraftMessage(transport, recipient, normalise(lang), dict(ref))
+        try:
+            with busy_guard(), self.uow() as uow:
+                applied = rostering.record_draft_message(uow, team, draft_id, message)
+        except (Busy, DomainError):
+            return None  # not recorded: a late click is told the draft was applied
+        if applied is None or applied.applied_at is None:
+            return None
+        info = self.team(team)
+        return _draft_edit(message, applied, applied.applied_by or "—", team, info)
 
     def drain(self, team: str | None = None, now: datetime | None = None) -> list[Outgoing | Edit]:
         """Claim and word what waits in the outbox (expiries, import cancellations).
@@ -307,6 +328,23 @@ def _clip(text: str, w: Words) -> str:
     if len(text) <= MAX_REPLY:
         return text
     return clip_lines(text.split("\n"), w)
+
+
+def _draft_edit(
+    message: rostering.DraftMessage,
+    draft: rostering.DraftView,
+    who: str,
+    team: str,
+    info: directory.TeamInfo | None,
+) -> Edit:
+    """A posted Apply button, once its draft is applied: the summary's head and who applied."""
+    w = words(message.lang, info.skill_names if info else None)
+    at = draft.applied_at or datetime.now(UTC)
+    if info is not None:
+        at = at.astimezone(ZoneInfo(info.timezone))
+    head = roster_summary_lines(draft.summary, w)[0]
+    text = f"{head}\n{w('settled.applied_by', who=who, at=at)}"
+    return Edit(message.transport, message.recipient, message.ref, text, draft.id, w.lang, team)
 
 
 def _edit_for(
@@ -827,7 +865,7 @@ def handle_apply(core: ChatCore, turn: Turn) -> Reply:
     if draft_id is None:
         return _need(turn, "apply_id")
     with core.write(turn) as uow:
-        applied, _draft = rostering.apply_draft(uow, team, draft_id, turn.member.agent_id, turn.now)
+        applied, draft = rostering.apply_draft(uow, team, draft_id, turn.member.agent_id, turn.now)
     counts = {
         "week": applied.week,
         "created": applied.created,
@@ -846,7 +884,8 @@ def handle_apply(core: ChatCore, turn: Turn) -> Reply:
         channel=True,
         team=team,
     )
-    return Reply(line, notices=(notice,))
+    edits = tuple(_draft_edit(m, draft, turn.member.name, team, info) for m in draft.messages)
+    return Reply(line, notices=(notice,), edits=edits)
 
 
 Handler = Callable[[ChatCore, Turn], Reply]

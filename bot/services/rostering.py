@@ -225,6 +225,17 @@ class DraftView:
     status: str
     applied_by: str | None = None
     applied_at: datetime | None = None
+    messages: tuple[DraftMessage, ...] = ()
+
+
+@dataclass(frozen=True)
+class DraftMessage:
+    """A message a transport posted with a draft's Apply button (edited once applied)."""
+
+    transport: str
+    recipient: str
+    lang: str
+    ref: dict[str, Any]
 
 
 # ----------------------------------------------------------------------------- reading
@@ -767,9 +778,46 @@ def apply_draft(
         raise InvalidTransition(
             "error.roster_draft_applied", id=draft_id, who="—", at=now.astimezone(tz)
         )
+    messages = tuple(_message_from_json(m) for m in draft.messages)
     uow.commit()
-    view = DraftView(draft_id, team.name, draft.week, summary, "applied", actor, now)
+    view = DraftView(draft_id, team.name, draft.week, summary, "applied", actor, now, messages)
     return applied, view
+
+
+def record_draft_message(
+    uow: UnitOfWork, team_name: str, draft_id: int, message: DraftMessage
+) -> DraftView | None:
+    """Remember a posted message with a draft's Apply button (and commit).
+
+    Returns the applied draft when it was applied before the message was recorded (its
+    button is stale at once), else None: the message is edited when the draft is applied.
+    """
+    team = _team(uow, team_name)
+    draft = store.add_draft_message(
+        uow.session,
+        draft_id,
+        {
+            "transport": message.transport,
+            "recipient": message.recipient,
+            "lang": message.lang,
+            "ref": dict(message.ref),
+        },
+    )
+    if draft is None or draft.team_id != team.id:
+        return None
+    uow.commit()
+    if draft.status == "draft":
+        return None
+    summary = _summary_from_json(team.name, draft.week, draft.summary)
+    return DraftView(
+        draft_id, team.name, draft.week, summary, draft.status, draft.applied_by, draft.applied_at
+    )
+
+
+def _message_from_json(data: dict[str, Any]) -> DraftMessage:
+    return DraftMessage(
+        str(data["transport"]), str(data["recipient"]), str(data["lang"]), dict(data["ref"])
+    )
 
 
 def require_lead(role: str) -> None:

@@ -597,6 +597,11 @@ def test_a_lead_generates_next_weeks_roster_in_chat_and_applies_it(
     assert notice.channel and notice.to is None
     assert notice.text.startswith("New roster for the week of Mon 7 Dec, applied by Lin Huang")
     assert bot.inbox("#channel")[-1].text == notice.text
+    # The message with the Apply button now says who applied it, and has no button left.
+    draft_message = bot.inbox("lin")[0]
+    assert draft_message.buttons == ()
+    assert draft_message.text.startswith("Roster for the week of Mon 7 Dec")
+    assert draft_message.text.endswith("✔ Applied by Lin Huang at 10:00")
     assert (
         count(
             engine,
@@ -604,6 +609,11 @@ def test_a_lead_generates_next_weeks_roster_in_chat_and_applies_it(
         )
         > 1
     )
+
+    # A button message a transport reports only after the draft was applied is stale at once.
+    late = bot.core.posted(TEAM, "test", "lin", 1, ["roster_apply"], {"number": 99}, "zh-Hant")
+    assert late is not None and late.ref == {"number": 99}
+    assert late.text.endswith("✔ 已由 lin 在 10:00 套用")
 
     again = bot.say("lin", "apply 1")
     assert not again.ok

@@ -47,6 +47,7 @@ def upgrade() -> None:
         sa.Column("basis", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("shifts", sa.JSON(), nullable=False),
         sa.Column("summary", sa.JSON(), nullable=False),
+        sa.Column("messages", sa.JSON(), server_default="[]", nullable=False),
         sa.Column("created_by", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("applied_by", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
