@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from bot.core.messages import Action, Block, Button, Edit, Incoming, Outgoing, Reply
@@ -308,6 +308,28 @@ class ChatCore:
         """The team's zone, language, skill names and channels, for adapters."""
         with self.read() as uow:
             return directory.team_info(uow, team)
+
+    def look_up(
+        self,
+        member: directory.Member,
+        intent: LookUp,
+        lang: str,
+        now: datetime | None = None,
+        source: str = "console",
+    ) -> Reply:
+        """A read-only look-up (``mine``, ``open``, ``pending``) for ``member`` in ``lang``.
+
+        For views a transport refreshes by itself (Slack's App Home): nothing is written,
+        not even the language a person last wrote in, and no event id is claimed.
+        """
+        info = self.team(member.team)
+        if info is None:
+            raise svc.UnknownTeam("error.unknown_team", team=member.team, known=["—"])
+        at = now or self.clock()
+        w = words(normalise(lang), info.skill_names)
+        parsed = ParsedMessage(intent=intent, dates=(), users=(), request_id=None, lang="en")
+        msg = Incoming(member.team, member.agent_id, intent, now=at, source=source)
+        return LOOK_UPS[intent](self, Turn(msg, parsed, at, ZoneInfo(info.timezone), w, member))
 
     def identify(self, transport: str, user_id: str) -> directory.Member | None:
         """The person a transport user is (``slack_user_id`` / ``telegram_user_id``)."""
@@ -889,6 +911,7 @@ def handle_apply(core: ChatCore, turn: Turn) -> Reply:
 
 
 Handler = Callable[[ChatCore, Turn], Reply]
+LookUp = Literal["mine", "open", "pending"]
 
 HANDLERS: dict[str, Handler] = {
     "swap": handle_swap,
@@ -912,4 +935,10 @@ HANDLERS: dict[str, Handler] = {
     "roster_apply": handle_apply,
     "help": handle_help,
     "unknown": handle_help,
+}
+
+LOOK_UPS: dict[LookUp, Handler] = {
+    "mine": handle_mine,
+    "open": handle_open,
+    "pending": handle_pending,
 }

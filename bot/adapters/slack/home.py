@@ -1,22 +1,20 @@
 """App Home: my next shifts, my requests, open shifts I can take, and what waits for me
 (for leads: the approvals with their staffing impact), with a button for a new request.
 
-The look-ups are the core's own (``mine``, ``open``, ``pending``), run with the reader's
-language directly, so refreshing a Home tab writes nothing, not even the language a person
-last wrote in.
+The look-ups are the core's own (``ChatCore.look_up``: ``mine``, ``open``, ``pending``) in
+the reader's language, so refreshing a Home tab writes nothing, not even the language a
+person last wrote in.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.adapters.slack.blocks import list_blocks, text_blocks
 from bot.adapters.slack.modal import OPEN_ACTION
-from bot.core.handlers import ChatCore, Turn, handle_mine, handle_open, handle_pending
-from bot.core.messages import Incoming, Reply
-from bot.core.parsing import ParsedMessage
+from bot.core.handlers import LOOK_UPS, ChatCore
+from bot.core.messages import Reply
 from bot.i18n import normalise, words
 from bot.services.directory import Member, TeamInfo
 
@@ -36,18 +34,7 @@ def home_replies(
     core: ChatCore, member: Member, info: TeamInfo, lang: str, now: datetime
 ) -> list[Reply]:
     """``mine``, ``open`` and ``pending`` for this person (synchronous: a worker thread)."""
-    w = words(lang, info.skill_names)
-    tz = ZoneInfo(info.timezone)
-    out = []
-    for handler, intent in (
-        (handle_mine, "mine"),
-        (handle_open, "open"),
-        (handle_pending, "pending"),
-    ):
-        parsed = ParsedMessage(intent=intent, dates=(), users=(), request_id=None, lang="en")  # type: ignore[arg-type]
-        msg = Incoming(member.team, member.agent_id, intent, now=now, source="slack")
-        out.append(handler(core, Turn(msg, parsed, now, tz, w, member)))
-    return out
+    return [core.look_up(member, intent, lang, now, "slack") for intent in LOOK_UPS]
 
 
 def _reply_blocks(reply: Reply, lang: str) -> list[Json]:
