@@ -757,6 +757,8 @@ def _work_buffer(rows: int, columns: int) -> FloatArray:
         held = np.empty(rows * columns)
         _workspace.buffer = held
     return held[: rows * columns].reshape(rows, columns)
+
+
 _MAX_AGENTS = 1 << 40
 
 _Test = Callable[[IntArray, FloatArray, FloatArray], BoolArray]
