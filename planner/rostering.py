@@ -28,9 +28,6 @@ Model (one week, intervals ``i`` of the team's length, skills ``k``)
   consecutive days through windows of ``max_consecutive_days + 1`` days including last and
   next week's stored days; hours ``Σ_o hours_o·X[c,o] = m_c·target_c`` (an hour left
   unworked costs more than it could cover, which makes the empty roster a first incumbent).
-* Fairness, per group ``g`` of comparable agents and per measure (late shifts, weekend
-  shifts): integers ``hi_g``, ``lo_g`` with ``m_c·lo_g ≤ Σ_{o flagged} X[c,o] ≤ m_c·hi_g``
-  for each class of the group, and ``excess_g ≥ hi_g − lo_g − 1``.
 * Targets: the contract (``weekly_hours``) less leave (a day of leave counts as the agent's
   usual shift length) and kept shifts, at most ``max_weekly_hours``, lowered to the most the
   agent's templates and rules allow (an exact search over the week); the result names every
@@ -40,10 +37,14 @@ Objective, in this order: understaffing, the agent-intervals short; its depth, a
 interval's shortage that grows with its share of the requirement (a purely linear penalty is
 indifferent between an evening without anybody and a busy hour one short, so it leaves the
 thin evenings empty); fairness, the spread max − min beyond 1 of late shifts and of weekend
-shifts among comparable agents. The solver minimises understaffing and, among the rosters
-with the fewest agent-intervals short, the class-level fairness terms; the search on people's
-weeks that follows lowers the depth cost and evens out people within a class, never
-lengthening the shortage (:func:`_score` is the whole objective). Overstaffing follows from
+shifts among comparable agents. The solver minimises understaffing alone (the first term of
+a lexicographic objective: with nothing else in it the objective moves in whole steps of the
+granularity, so HiGHS proves the optimum as soon as its bound passes the step below the
+incumbent); the search on people's weeks that follows lowers the depth cost and evens out
+late and weekend shifts between people, never lengthening the shortage (:func:`_score` is
+the whole objective). Fairness is not in the class model: a spread between per-class
+averages says nothing of how a class's shifts fall on its people, and its terms kept the
+solver from proving the shortage for many times longer. Overstaffing follows from
 the first: with the hours fixed by the contracts, every agent-interval not short is on the
 phones somewhere, so the surplus is the scheduled time less the requirement plus the
 shortage.
@@ -52,20 +53,22 @@ Proof: ``lower_bound`` is a true lower bound on ``understaffed`` over every rost
 the hard constraints: the largest of a counting bound per skill pool, the LP relaxation of the
 class model (aggregating identical agents does not weaken it) and the dual bound HiGHS
 proves for the class model (any roster of people adds up to a solution of it, so its optimum
-is no larger; the fairness terms, at most a known amount, are taken off), rounded up to the
-granularity of the coverage coefficients.
+is no larger), rounded up to the granularity of the coverage coefficients.
 
 Search: HiGHS (``scipy.optimize.milp``) solves the class model (the proof, and a roster with
 the fewest agent-intervals short) in a child process that is killed when its time is up or
-the caller asks to stop, and its LP relaxation in a second one, whose rounded answer is the
-first solver roster. Meanwhile a heuristic (each
-agent in turn takes the week that best fills what is still short, by dynamic programming
-over the days) builds the answer that comes back when the solver has no time. A class
-solution becomes people's weeks day by day, by assignment problems that keep each agent able
-to reach their hours; single-shift moves then lower the depth cost, and trades between
-comparable agents that leave the coverage unchanged even out late and weekend shifts; neither
-ever lengthens the shortage. Every roster is checked against :mod:`planner.rules` before it
-is returned.
+the caller asks to stop, and its LP relaxation in a second one at a lower priority, whose
+rounded answer is the solver roster should the class model not prove its shortage in time.
+Meanwhile a heuristic (each agent in turn takes the week that best fills what is still
+short, by dynamic programming over the days) builds the answer that comes back when the
+solver has no time. A class solution becomes people's weeks day by day, by assignment
+problems that keep each agent able to reach their hours; single-shift moves then lower the
+depth cost, and comparable agents re-deal the shifts they work between two or three of them
+(which leaves the coverage unchanged) to even out late and weekend shifts; neither ever
+lengthens the shortage. Every roster is checked against :mod:`planner.rules` before it is
+returned. Each step draws from its own random stream of ``seed`` and ends by itself (its time
+limit is a safeguard), so a roster whose shortage the solver proves in time depends on the
+problem and the seed, not on how busy the machine was.
 """
 
 from __future__ import annotations
@@ -2515,8 +2518,7 @@ def generate_roster(
             found = {a: v for a, v in found.items() if _valid_week(week, week.plans[a], v)}
             budget = max(0.1, min(most, 0.5 * (deadline - _clock.monotonic())))
             found = _improve(week, found, budget=budget, rng=rng)
-            budget = max(0.1, min(2.0, 0.5 * (deadline - _clock.monotonic())))
-            found = _polish(week, found, budget=budget)
+            found = _polish(week, found, budget=max(0.1, 0.5 * (deadline - _clock.monotonic())))
             return found, _score(week, found)
 
         # The class model's answer when it proves its shortage; the rounded relaxation only
