@@ -2561,7 +2561,12 @@ def generate_roster(
                         None if relaxed is None else relaxed["fun"],
                         _clock.monotonic() - began,
                     )
-                    usable = relaxed is not None and relaxed["status"] == 0
+                    usable = (
+                        relaxed is not None
+                        and relaxed["status"] == 0
+                        and relaxed["x"] is not None
+                        and relaxed["fun"] is not None
+                    )
                     if not usable:
                         relaxed = None
                     elif waiting_milp:
