@@ -11,12 +11,15 @@ shrinkage) is about what the team can put on the phones.
 
 For each size it prints the wall time, the status, understaffed agent-intervals against the
 proven lower bound (and the gap), the spread (max − min) of late and weekend shifts among the
-full-timers, how many agents got their contracted hours, and the rule violations found by
-checking every agent's week with ``planner.rules`` (expected 0).
+full-timers, how many agents got their contracted hours, the rule violations found by
+checking every agent's week with ``planner.rules`` (expected 0), and a digest of the roster
+(with ``--repeat N`` each size runs N times: a roster whose shortage the solver proved has
+the same digest every time).
 
 Run::
 
     .venv/bin/python bench/roster.py [--sizes 60 200 500] [--time-limit S] [--seed N]
+        [--repeat N]
 
 Figures only: nothing here asserts on time.
 """
@@ -24,6 +27,7 @@ Figures only: nothing here asserts on time.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import math
 import random
 import time
@@ -189,6 +193,12 @@ def violations(problem: RosterProblem, result: RosterResult) -> int:
     return len(validate(change, ctx))
 
 
+def digest(result: RosterResult) -> str:
+    """A short digest of the shifts, to tell whether two runs gave the same roster."""
+    text = repr([(s.agent_id, s.start, s.end, s.skill, s.breaks) for s in result.shifts])
+    return hashlib.sha256(text.encode()).hexdigest()[:10]
+
+
 def report(n: int, problem: RosterProblem, result: RosterResult, wall: float) -> None:
     full = [f for f in result.fairness if f.group.startswith("40h")]
     late = max((f.late_spread for f in full), default=0)
@@ -203,7 +213,8 @@ def report(n: int, problem: RosterProblem, result: RosterResult, wall: float) ->
         f"gap {gap:5.2f} %  of required {result.required:8.0f}  "
         f"late/weekend spread {late}/{weekend}  "
         f"contracts met {met}/{len(result.contracts)} ({hours:.0f}/{wanted:.0f} h)  "
-        f"violations {violations(problem, result)}  solves {result.solver_rounds}"
+        f"violations {violations(problem, result)}  solves {result.solver_rounds}  "
+        f"roster {digest(result)}"
     )
     for c in result.short_of_contract:
         print(f"      {c.agent_id}: {c.scheduled_hours:g}/{c.wanted_hours:g} h ({c.reason})")
@@ -215,13 +226,17 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=None)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--load", type=float, default=1.0)
+    parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args()
     for n in args.sizes:
         problem = build(n, args.seed, args.load)
-        limit = args.time_limit or DEFAULT_LIMITS.get(n, max(10.0, math.ceil(n / 4)))
-        began = time.perf_counter()
-        result = generate_roster(problem, time_limit=limit)
-        report(n, problem, result, time.perf_counter() - began)
+        limit = args.time_limit
+        if limit is None:
+            limit = DEFAULT_LIMITS.get(n, max(10.0, math.ceil(n / 4)))
+        for _ in range(max(1, args.repeat)):
+            began = time.perf_counter()
+            result = generate_roster(problem, time_limit=limit)
+            report(n, problem, result, time.perf_counter() - began)
 
 
 if __name__ == "__main__":

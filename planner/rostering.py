@@ -28,9 +28,6 @@ Model (one week, intervals ``i`` of the team's length, skills ``k``)
   consecutive days through windows of ``max_consecutive_days + 1`` days including last and
   next week's stored days; hours ``Σ_o hours_o·X[c,o] = m_c·target_c`` (an hour left
   unworked costs more than it could cover, which makes the empty roster a first incumbent).
-* Fairness, per group ``g`` of comparable agents and per measure (late shifts, weekend
-  shifts): integers ``hi_g``, ``lo_g`` with ``m_c·lo_g ≤ Σ_{o flagged} X[c,o] ≤ m_c·hi_g``
-  for each class of the group, and ``excess_g ≥ hi_g − lo_g − 1``.
 * Targets: the contract (``weekly_hours``) less leave (a day of leave counts as the agent's
   usual shift length) and kept shifts, at most ``max_weekly_hours``, lowered to the most the
   agent's templates and rules allow (an exact search over the week); the result names every
@@ -40,10 +37,14 @@ Objective, in this order: understaffing, the agent-intervals short; its depth, a
 interval's shortage that grows with its share of the requirement (a purely linear penalty is
 indifferent between an evening without anybody and a busy hour one short, so it leaves the
 thin evenings empty); fairness, the spread max − min beyond 1 of late shifts and of weekend
-shifts among comparable agents. The solver minimises understaffing and, among the rosters
-with the fewest agent-intervals short, the class-level fairness terms; the search on people's
-weeks that follows lowers the depth cost and evens out people within a class, never
-lengthening the shortage (:func:`_score` is the whole objective). Overstaffing follows from
+shifts among comparable agents. The solver minimises understaffing alone (the first term of
+a lexicographic objective: with nothing else in it the objective moves in whole steps of the
+granularity, so HiGHS proves the optimum as soon as its bound passes the step below the
+incumbent); the search on people's weeks that follows lowers the depth cost and evens out
+late and weekend shifts between people, never lengthening the shortage (:func:`_score` is
+the whole objective). Fairness is not in the class model: a spread between per-class
+averages says nothing of how a class's shifts fall on its people, and its terms kept the
+solver from proving the shortage for many times longer. Overstaffing follows from
 the first: with the hours fixed by the contracts, every agent-interval not short is on the
 phones somewhere, so the surplus is the scheduled time less the requirement plus the
 shortage.
@@ -52,20 +53,22 @@ Proof: ``lower_bound`` is a true lower bound on ``understaffed`` over every rost
 the hard constraints: the largest of a counting bound per skill pool, the LP relaxation of the
 class model (aggregating identical agents does not weaken it) and the dual bound HiGHS
 proves for the class model (any roster of people adds up to a solution of it, so its optimum
-is no larger; the fairness terms, at most a known amount, are taken off), rounded up to the
-granularity of the coverage coefficients.
+is no larger), rounded up to the granularity of the coverage coefficients.
 
 Search: HiGHS (``scipy.optimize.milp``) solves the class model (the proof, and a roster with
 the fewest agent-intervals short) in a child process that is killed when its time is up or
-the caller asks to stop, and its LP relaxation in a second one, whose rounded answer is the
-first solver roster. Meanwhile a heuristic (each
-agent in turn takes the week that best fills what is still short, by dynamic programming
-over the days) builds the answer that comes back when the solver has no time. A class
-solution becomes people's weeks day by day, by assignment problems that keep each agent able
-to reach their hours; single-shift moves then lower the depth cost, and trades between
-comparable agents that leave the coverage unchanged even out late and weekend shifts; neither
-ever lengthens the shortage. Every roster is checked against :mod:`planner.rules` before it
-is returned.
+the caller asks to stop, and its LP relaxation in a second one at a lower priority, whose
+rounded answer is the solver roster should the class model not prove its shortage in time.
+Meanwhile a heuristic (each agent in turn takes the week that best fills what is still
+short, by dynamic programming over the days) builds the answer that comes back when the
+solver has no time. A class solution becomes people's weeks day by day, by assignment
+problems that keep each agent able to reach their hours; single-shift moves then lower the
+depth cost, and comparable agents re-deal the shifts they work between two or three of them
+(which leaves the coverage unchanged) to even out late and weekend shifts; neither ever
+lengthens the shortage. Every roster is checked against :mod:`planner.rules` before it is
+returned. Each step draws from its own random stream of ``seed`` and ends by itself (its time
+limit is a safeguard), so a roster whose shortage the solver proves in time depends on the
+problem and the seed, not on how busy the machine was.
 """
 
 from __future__ import annotations
@@ -83,8 +86,8 @@ import subprocess
 import sys
 import threading
 import time as _clock
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -837,21 +840,13 @@ class _Milp:
     w: dict[tuple[int, int], list[int]]  # (option, skill) -> column per break position
     b: dict[tuple[int, datetime, datetime], int] = field(default_factory=dict)  # break pools
     scale: float = 1.0  # cost of one agent-interval short
-    fairness_cap: float = 0.0  # the most the fairness terms can add
-    fairness_cols: tuple[int, ...] = ()
 
     def shortage_bound(self, bound: float) -> float:
         """A lower bound on understaffing from a lower bound on this model's objective.
 
-        Any solution has ``scale · short + fairness ≥ bound`` and ``fairness ≤ cap``.
+        A roster that works every agent's target costs ``scale · short``; nothing costs less.
         """
-        return (bound - self.fairness_cap) / self.scale
-
-    def plain(self) -> _Milp:
-        """The same model with understaffing alone as the objective (for the relaxation)."""
-        c = self.c.copy()
-        c[list(self.fairness_cols)] = 0.0
-        return replace(self, c=c, fairness_cap=0.0, fairness_cols=())
+        return bound / self.scale
 
     def job(self, limit: float, gap: float, abs_gap: float | None = None) -> dict[str, Any]:
         """The solve of ``c`` with HiGHS options: a time limit and a relative (and absolute)
@@ -1000,22 +995,20 @@ def _build(
 ) -> _Milp:
     """The covering model for ``units`` given the coverage ``base`` of everybody else.
 
-    The objective is understaffing, ``scale`` per agent-interval short, then fairness: 1 per
-    unit of spread beyond 1 of late and of weekend shifts in each comparable group (a class of
-    ``m`` agents holding between ``m·lo`` and ``m·hi`` of them). ``scale`` exceeds what the
-    fairness terms can add, so the optimum has the fewest agent-intervals short, and with
-    every agent in ``units`` :meth:`_Milp.shortage_bound` of any lower bound on the objective
-    is a lower bound on any roster's understaffing. The depth of the shortage is left to the
-    search on people's weeks, which never lengthens it.
+    The objective is understaffing alone, 1 per agent-interval short (plus the cost of hours
+    left unworked, which no optimum pays), so that with every agent in ``units``
+    :meth:`_Milp.shortage_bound` of any lower bound on the objective is a lower bound on any
+    roster's understaffing, and the objective takes only multiples of the week's
+    granularity, which lets HiGHS close the gap as soon as the bound passes the next multiple
+    below its incumbent. Fairness and the depth of the shortage are left to the search on
+    people's weeks, which never lengthens it: fairness terms here (a spread between per-class
+    averages) would break that integrality, keep the solver from proving the shortage for
+    many times longer, and still not decide how the shifts of a class fall on its people.
     """
     cols = _Columns()
     options = week.options
     n_k = len(week.skills)
-    fair_cols: dict[tuple[int, str], tuple[int, int, int]] = {}
-    groups = {u.plan.fair_group for u in units if u.plan.fair_group is not None}
-    # An agent-interval short costs more than all fairness terms together can, so fairness
-    # only chooses among the rosters with the fewest agent-intervals short.
-    scale = float(10 ** math.ceil(math.log10(12.0 * len(groups) + 2.0))) if groups else 1.0
+    scale = 1.0
 
     x_unit_parts: list[IntArray] = []
     x_opt_parts: list[IntArray] = []
@@ -1151,24 +1144,6 @@ def _build(
         worked = int(cols.add(1, -per_hour, 0.0, target, False)[0])
         cols.row([*(col_of[o] for o in opts), worked], [*hours, -1.0], 0.0, 0.0)
         offset += per_hour * target
-        if plan.fair_group is None:
-            continue
-        for measure in ("late", "weekend"):
-            key_f = (plan.fair_group, measure)
-            if key_f not in fair_cols:
-                hi = int(cols.add(1, 0.0, 0.0, 7.0, True)[0])
-                lo = int(cols.add(1, 0.0, 0.0, 7.0, True)[0])
-                excess = int(cols.add(1, 1.0, 0.0, 6.0, True)[0])
-                cols.row([hi, lo, excess], [1.0, -1.0, -1.0], -np.inf, 1.0)
-                fair_cols[key_f] = (hi, lo, excess)
-            hi, lo, _excess = fair_cols[key_f]
-            flagged = [
-                col_of[o]
-                for o in opts
-                if (options[o].late if measure == "late" else options[o].weekend)
-            ]
-            cols.row([*flagged, hi], [1.0] * len(flagged) + [-m], -np.inf, 0.0)
-            cols.row([*flagged, lo], [1.0] * len(flagged) + [-m], 0.0, np.inf)
 
     cols.add(1, offset, 1.0, 1.0, False)
     a, bl, bu = cols.matrix()
@@ -1187,12 +1162,20 @@ def _build(
         w=w,
         b=b_cols,
         scale=scale,
-        fairness_cap=6.0 * len(fair_cols),
-        fairness_cols=tuple(v[2] for v in fair_cols.values()),
     )
 
 
 # ------------------------------------------------------------------------ solver process
+
+
+class _Pending:
+    """What :meth:`_Solver.wait` returns while the solve is still at work."""
+
+
+_PENDING = _Pending()
+# The niceness of the relaxation's process: on a busy machine it takes what the integer solve
+# leaves, not half of it.
+_HELPER_NICE = 10
 
 
 class _Solver:
@@ -1205,9 +1188,10 @@ class _Solver:
     and for ``should_stop``.
     """
 
-    def __init__(self, deadline: float, should_stop: Callable[[], bool]) -> None:
+    def __init__(self, deadline: float, should_stop: Callable[[], bool], nice: int = 0) -> None:
         self.deadline = deadline
         self.should_stop = should_stop
+        self.nice = nice
         self.stopped = False
         self.rounds = 0
         self._proc: subprocess.Popen[bytes] | None = None
@@ -1226,8 +1210,11 @@ class _Solver:
         env["PYTHONPATH"] = os.pathsep.join(
             [root, *(p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p)]
         )
+        command = [sys.executable, "-m", "planner.solver_process"]
+        if self.nice:
+            command += ["--nice", str(self.nice)]
         proc = subprocess.Popen(
-            [sys.executable, "-m", "planner.solver_process"],
+            command,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -1287,17 +1274,21 @@ class _Solver:
         self._busy = True
         return True
 
-    def wait(self) -> dict[str, Any] | None:
-        """The answer of the solve :meth:`send` started; None if it failed or was stopped."""
+    def wait(self, until: float | None = None) -> dict[str, Any] | _Pending | None:
+        """The answer of the solve :meth:`send` started; None if it failed or was stopped,
+        :data:`_PENDING` if it is still at work at ``until`` (monotonic seconds)."""
         while self._proc is not None and self._busy:
+            timeout = 0.05 if until is None else max(0.0, min(0.05, until - _clock.monotonic()))
             try:
-                out = self._answers.get(timeout=0.05)
+                out = self._answers.get(timeout=timeout)
             except queue.Empty:
                 if self.should_stop():
                     self.stopped = True
                     break
                 if _clock.monotonic() > self._hard or self._proc.poll() is not None:
                     break
+                if until is not None and _clock.monotonic() >= until:
+                    return _PENDING
                 continue
             if out is EOFError:
                 break
@@ -1305,13 +1296,6 @@ class _Solver:
             return None if "error" in out else dict(out)
         self._kill()
         return None
-
-    def solve(
-        self, model: _Milp, limit: float, gap: float = 1e-4, relax: bool = False
-    ) -> dict[str, Any] | None:
-        if not self.send(model, limit, gap, relax):
-            return None
-        return self.wait()
 
     def _kill(self) -> None:
         proc = self._proc
@@ -1755,12 +1739,16 @@ def _takes(week: _Week, plan: _Plan, pick: _Pick) -> _Pick | None:
 
 
 def _polish(week: _Week, picks: _Picks, budget: float = 2.0) -> _Picks:
-    """Spread late and weekend shifts by exchanges that leave the coverage unchanged.
+    """Spread late and weekend shifts by re-dealing shifts, which leaves the coverage unchanged.
 
-    Two comparable agents trade shifts (the same day, or a day each works for a day the
-    other has off, of the same length), keeping every shift's times, skill and break, so
-    the roster covers exactly as before. An exchange is made when it lowers the sum of
-    squared deviations of the late and weekend counts within the group, so the search ends.
+    Where two comparable agents' late (or weekend) counts differ by two or more, the one with
+    more and the one with fewer deal the shifts they work out again between them
+    (:func:`_deals`); failing that, a third agent passes one on from the first to the second
+    (two deals in a row). Every shift keeps its times, skill and break, so the roster covers
+    exactly as before. A move is made when it lowers the sum of squared late and weekend
+    counts of the agents it touches, so the search ends: when no such move is left (or after
+    ``budget`` seconds, a safeguard only). Candidates are tried in a fixed order, so the
+    answer does not depend on timing.
     """
     out: _Picks = {a: list(v) for a, v in picks.items()}
     deadline = _clock.monotonic() + budget
@@ -1769,101 +1757,173 @@ def _polish(week: _Week, picks: _Picks, budget: float = 2.0) -> _Picks:
         if plan.fair_group is not None and plan.index in out:
             members.setdefault(plan.fair_group, []).append(plan)
     for group in members.values():
-        if len(group) < 2:
-            continue
-        improved = True
-        while improved and _clock.monotonic() < deadline:
-            improved = False
-            counts = {p.index: _counts(week, out, p.index) for p in group}
-            for measure in (0, 1):
-                ranked = sorted(group, key=lambda p: counts[p.index][measure])
-                low, high = ranked[0], ranked[-1]
-                if counts[high.index][measure] - counts[low.index][measure] <= 1:
-                    continue
-                tops = [
-                    p for p in ranked if counts[p.index][measure] == counts[high.index][measure]
-                ]
-                bottoms = [
-                    p for p in ranked if counts[p.index][measure] <= counts[low.index][measure] + 1
-                ]
-                for a in reversed(tops):
-                    for b in bottoms:
-                        if counts[a.index][measure] - counts[b.index][measure] < 2:
-                            continue
-                        if _exchange(week, out, a, b, measure, counts):
-                            improved = True
-                            break
-                    if improved:
-                        break
-                if improved:
-                    break
+        if len(group) >= 2:
+            _Evener(week, out, group).run(deadline)
     return out
 
 
-def _exchange(
+class _Evener:
+    """The moves of :func:`_polish` within one group of comparable agents."""
+
+    def __init__(self, week: _Week, out: _Picks, group: Sequence[_Plan]) -> None:
+        self.week = week
+        self.out = out
+        self.group = list(group)
+        self.counts = {p.index: _counts(week, out, p.index) for p in group}
+        self.skills = {p.index: frozenset(week.skill_sets[p.skill_set]) for p in group}
+        self.stuck: set[tuple[tuple[_Pick, ...], ...]] = set()
+
+    def run(self, deadline: float) -> None:
+        counts = self.counts
+        improved = True
+        while improved and _clock.monotonic() < deadline:
+            improved = False
+            for measure in (0, 1):
+                ranked = sorted(self.group, key=lambda p: (counts[p.index][measure], p.index))
+                for high in reversed(ranked):
+                    for low in ranked:
+                        if counts[high.index][measure] - counts[low.index][measure] < 2:
+                            break
+                        if self.move(high, low, measure):
+                            improved = True
+                            break
+                    if improved or _clock.monotonic() >= deadline:
+                        break
+                if improved:
+                    break
+
+    def potential(self, *plans: _Plan) -> int:
+        return sum(self.counts[p.index][0] ** 2 + self.counts[p.index][1] ** 2 for p in plans)
+
+    def apply(self, deal: Mapping[int, list[_Pick]]) -> None:
+        for a, chosen in deal.items():
+            self.out[a] = chosen
+            self.counts[a] = _counts(self.week, self.out, a)
+
+    def shares_skill(self, a: _Plan, b: _Plan) -> bool:
+        return bool(self.skills[a.index] & self.skills[b.index])
+
+    def move(self, high: _Plan, low: _Plan, measure: int) -> bool:
+        """Pass one late (``measure`` 0) or weekend (1) shift from ``high`` towards ``low``."""
+        week, out, counts = self.week, self.out, self.counts
+        state = (tuple(out.get(high.index, ())), tuple(out.get(low.index, ())))
+        if state in self.stuck:
+            return False
+        if self.shares_skill(high, low):
+            deal = _best_deal(week, out, high, low, self.potential(high, low))
+            if deal is not None:
+                self.apply(deal)
+                return True
+        for mid in self.group:
+            if mid is high or mid is low:
+                continue
+            if not (self.shares_skill(mid, high) and self.shares_skill(mid, low)):
+                continue
+            if abs(counts[mid.index][measure] - counts[high.index][measure]) > 1:
+                continue
+            before = self.potential(high, mid, low)
+            saved = {p.index: (out.get(p.index, []), counts[p.index]) for p in (high, mid)}
+            for first in _deals(week, out, high, mid):
+                if _counts(week, first, high.index)[measure] != counts[high.index][measure] - 1:
+                    continue
+                self.apply(first)
+                below = before - self.potential(high)
+                second = _best_deal(week, out, mid, low, below, require=measure)
+                if second is not None:
+                    self.apply(second)
+                    return True
+                for a, (chosen, count) in saved.items():
+                    out[a], counts[a] = chosen, count
+        self.stuck.add(state)
+        return False
+
+
+def _best_deal(
     week: _Week,
     picks: _Picks,
     a: _Plan,
     b: _Plan,
-    measure: int,
-    counts: Mapping[int, tuple[int, int]],
-) -> bool:
-    """Move one late (``measure`` 0) or weekend (1) shift from ``a`` to ``b`` by a trade."""
+    below: int,
+    require: int | None = None,
+) -> dict[int, list[_Pick]] | None:
+    """The deal (:func:`_deals`) with the lowest sum of squared late and weekend counts of the
+    two agents, if that is below ``below``; with ``require`` (0 late, 1 weekend), only deals
+    that give ``b`` one more of those."""
+    best: dict[int, list[_Pick]] | None = None
+    was = _counts(week, picks, b.index)
+    for deal in _deals(week, picks, a, b):
+        ca, cb = _counts(week, deal, a.index), _counts(week, deal, b.index)
+        if require is not None and cb[require] != was[require] + 1:
+            continue
+        score = ca[0] ** 2 + ca[1] ** 2 + cb[0] ** 2 + cb[1] ** 2
+        if score < below:
+            below, best = score, deal
+    return best
 
-    def flagged(o: int) -> bool:
-        opt = week.options[o]
-        return opt.late if measure == 0 else opt.weekend
 
+def _deals(week: _Week, picks: _Picks, a: _Plan, b: _Plan) -> Iterator[dict[int, list[_Pick]]]:
+    """Every other way to deal the shifts ``a`` and ``b`` work between the two of them.
+
+    Each day's shifts (one, or one each) go to either agent, every shift as it is (times,
+    skill and break), so the two cover together exactly as before; each agent must get a
+    valid week (:func:`_valid_week`: their options, hours, rest and runs) in skills they
+    have. Depth first over the days, in a fixed order.
+    """
+    opts = week.options
     mine = picks.get(a.index, [])
     theirs = picks.get(b.index, [])
-    by_day_a = {week.options[p[0]].day: p for p in mine}
-    by_day_b = {week.options[p[0]].day: p for p in theirs}
-
-    def potential(ca: tuple[int, int], cb: tuple[int, int]) -> int:
-        return sum(ca[m] ** 2 + cb[m] ** 2 for m in (0, 1))
-
-    before = potential(counts[a.index], counts[b.index])
-    trades: list[tuple[list[_Pick], list[_Pick]]] = []
-    for day, give in by_day_a.items():
-        if not flagged(give[0]):
-            continue
-        got = by_day_b.get(day)
-        if got is not None:
-            if flagged(got[0]):
-                continue
-            trades.append(([give], [got]))
+    by_day: dict[int, list[_Pick]] = {}
+    for pick in (*mine, *theirs):
+        by_day.setdefault(opts[pick[0]].day, []).append(pick)
+    days = sorted(by_day)
+    ways: list[list[tuple[_Pick | None, _Pick | None]]] = []
+    for d in days:
+        here = by_day[d]
+        if len(here) == 1:
+            ways.append([(here[0], None), (None, here[0])])
         else:
-            for day_b, back in by_day_b.items():
-                if day_b in by_day_a or flagged(back[0]):
-                    continue
-                if _minutes(week.options[back[0]].hours) != _minutes(week.options[give[0]].hours):
-                    continue
-                trades.append(([give], [back]))
-    for given, returned in trades:
-        new_a = [p for p in mine if p not in given]
-        new_b = [p for p in theirs if p not in returned]
-        moved_b = [_takes(week, b, p) for p in given]
-        moved_a = [_takes(week, a, p) for p in returned]
-        if any(p is None for p in moved_a) or any(p is None for p in moved_b):
+            ways.append([(here[0], here[1]), (here[1], here[0])])
+    allowed = {p.index: frozenset(p.options.tolist()) for p in (a, b)}
+
+    def extend(plan: _Plan, got: list[_Pick], minutes: int, pick: _Pick | None) -> int:
+        """Minutes after adding ``pick`` to ``got``, or -1 if it cannot be."""
+        if pick is None:
+            return minutes
+        if pick[0] not in allowed[plan.index] or _takes(week, plan, pick) is None:
+            return -1
+        if got:
+            last, new = opts[got[-1][0]], opts[pick[0]]
+            if _clash(last.start, last.end, new.start, new.end, week.rest):
+                return -1
+        total = minutes + _minutes(opts[pick[0]].hours)
+        return total if total <= plan.target_minutes else -1
+
+    now = (tuple(mine), tuple(theirs))
+    stack: list[tuple[int, list[_Pick], list[_Pick], int, int]] = [(0, [], [], 0, 0)]
+    while stack:
+        depth, got_a, got_b, min_a, min_b = stack.pop()
+        if depth == len(days):
+            if (min_a, min_b) != (a.target_minutes, b.target_minutes):
+                continue
+            if (tuple(got_a), tuple(got_b)) == now:
+                continue
+            if _valid_week(week, a, got_a) and _valid_week(week, b, got_b):
+                yield {a.index: got_a, b.index: got_b}
             continue
-        new_a += [p for p in moved_a if p is not None]
-        new_b += [p for p in moved_b if p is not None]
-        if not (_valid_week(week, a, new_a) and _valid_week(week, b, new_b)):
-            continue
-        ca = (
-            sum(1 for p in new_a if week.options[p[0]].late),
-            sum(1 for p in new_a if week.options[p[0]].weekend),
-        )
-        cb = (
-            sum(1 for p in new_b if week.options[p[0]].late),
-            sum(1 for p in new_b if week.options[p[0]].weekend),
-        )
-        if potential(ca, cb) >= before:
-            continue
-        picks[a.index] = sorted(new_a, key=lambda p: week.options[p[0]].start)
-        picks[b.index] = sorted(new_b, key=lambda p: week.options[p[0]].start)
-        return True
-    return False
+        for to_a, to_b in reversed(ways[depth]):
+            ma = extend(a, got_a, min_a, to_a)
+            mb = extend(b, got_b, min_b, to_b)
+            if ma < 0 or mb < 0:
+                continue
+            stack.append(
+                (
+                    depth + 1,
+                    got_a if to_a is None else [*got_a, to_a],
+                    got_b if to_b is None else [*got_b, to_b],
+                    ma,
+                    mb,
+                )
+            )
 
 
 # ---------------------------------------------------------------------------------- bounds
@@ -2393,7 +2453,9 @@ def generate_roster(
 
     ``should_stop`` is polled while the solver runs; when it returns True the solver is
     killed and the best roster found so far comes back. With ``time_limit`` 0 only the
-    heuristic runs. The answer always keeps every rule for every agent.
+    heuristic runs. The answer always keeps every rule for every agent. When the solver
+    proves its shortage within the time, the roster depends only on the problem and
+    ``seed``, not on the timing.
 
     Raises
     ------
@@ -2404,12 +2466,12 @@ def generate_roster(
     limit = max(0.0, float(time_limit))
     deadline = began + limit
     stop = should_stop or (lambda: False)
-    rng = random.Random(seed)
     # The solver processes start first: they import scipy while the week is prepared. One
-    # solves the class model; the other its LP relaxation, quickly, for a first rounded
-    # roster (and a bound) should the integer solve not finish in time.
+    # solves the class model; the other, at a lower priority so as not to slow it down on a
+    # busy machine, its LP relaxation, for a rounded roster (and a bound) should the integer
+    # solve not finish in time.
     solver = _Solver(deadline, stop)
-    helper = _Solver(deadline, stop)
+    helper = _Solver(deadline, stop, nice=_HELPER_NICE)
     use_solver = limit > 0
     if use_solver:
         try:
@@ -2425,66 +2487,104 @@ def generate_roster(
         lower = _counting_bound(week, active)
         by_solver = False
         classes = _classes(active)
-        bound_model: _Milp | None = None
-        sent_bound = sent_lp = False
+        model: _Milp | None = None
+        sent_milp = sent_lp = False
         reserve = min(0.3 * limit, 1.5 + 0.006 * len(active))
         if use_solver and not stop():
-            bound_model = _build(week, classes, week.kept_cover)
+            model = _build(week, classes, week.kept_cover)
             left = deadline - _clock.monotonic() - reserve
-            step = bound_model.scale / (week.granularity or 10**6) - bound_model.fairness_cap - 1
-            sent_bound = solver.send(
-                bound_model, limit=left, gap=1e-6, abs_gap=step if step > 0 else None
-            )
-            sent_lp = helper.send(bound_model.plain(), limit=left, relax=True)
+            # Every roster's shortage is a multiple of 1/q: once the bound is within less
+            # than that of the incumbent, the incumbent's shortage is proven optimal.
+            q = week.granularity
+            step = 0.99 * model.scale / q if q else None
+            sent_milp = solver.send(model, limit=left, gap=1e-6, abs_gap=step)
+            sent_lp = helper.send(model, limit=left, relax=True)
 
         _log.debug("prepared and sent: %.2f s", _clock.monotonic() - began)
         # The heuristic runs here, while the solver works in its own process.
         best = _greedy(week, values=values)
-        spare = 0.3 if not sent_bound else min(1.0, 0.05 * limit)
-        best = _polish(week, _improve(week, best, budget=spare, rng=rng), budget=0.5)
+        spare = 0.3 if not sent_milp else min(1.0, 0.05 * limit)
+        best = _improve(week, best, budget=spare, rng=random.Random(f"{seed}:heuristic"))
+        best = _polish(week, best, budget=0.5)
         score = _score(week, best)
         _log.debug("heuristic %s: %.2f s", score, _clock.monotonic() - began)
 
-        def realise(model: _Milp, x: FloatArray, most: float) -> tuple[_Picks, _Score]:
+        def realise(x: FloatArray, most: float, stream: str) -> tuple[_Picks, _Score]:
+            assert model is not None
+            rng = random.Random(f"{seed}:{stream}")
             found, broken = _from_classes(week, model, classes, x, rng)
             if broken:
                 found = _greedy(week, [week.plans[a] for a in broken], found, values)
             found = {a: v for a, v in found.items() if _valid_week(week, week.plans[a], v)}
             budget = max(0.1, min(most, 0.5 * (deadline - _clock.monotonic())))
             found = _improve(week, found, budget=budget, rng=rng)
-            found = _polish(week, found, budget=max(0.1, min(0.5, deadline - _clock.monotonic())))
+            found = _polish(week, found, budget=max(0.1, 0.5 * (deadline - _clock.monotonic())))
             return found, _score(week, found)
 
-        if sent_lp and bound_model is not None:
-            relaxed = helper.wait()
-            helper.close()
-            _log.debug(
-                "relaxation %s: %.2f s",
-                None if relaxed is None else relaxed["fun"],
-                _clock.monotonic() - began,
-            )
-            if relaxed is not None and relaxed["status"] == 0 and relaxed["x"] is not None:
-                lower = max(lower, _round_up(week, bound_model.shortage_bound(relaxed["fun"])))
-                found, found_score = realise(bound_model, relaxed["x"], 0.02 * limit)
-                _log.debug("rounded roster %s: %.2f s", found_score, _clock.monotonic() - began)
-                if found_score.objective <= score.objective + 1e-7:
-                    best, score, by_solver = found, found_score, True
-        if sent_bound and bound_model is not None:
-            res = solver.wait()
-            _log.debug(
-                "bound solve %s: %.2f s",
-                None if res is None else (res["status"], res["fun"], res["dual"]),
-                _clock.monotonic() - began,
-            )
-            dual = None if res is None or res["x"] is None else res["dual"]
-            if dual is not None and math.isfinite(dual):
-                lower = max(lower, _round_up(week, bound_model.shortage_bound(dual)))
+        # The class model's answer when it proves its shortage; the rounded relaxation only
+        # when it does not (then whichever is better), so that a proven answer never depends
+        # on how far the relaxation got meanwhile. The relaxation is rounded as soon as it
+        # comes, while the class model is still at work.
+        assert model is not None or not (sent_lp or sent_milp)
+        relaxed: dict[str, Any] | None = None
+        rounded: tuple[_Picks, _Score] | None = None
+        res: dict[str, Any] | None = None
+        proven = False
+        waiting_lp, waiting_milp = sent_lp, sent_milp
+        while waiting_lp or waiting_milp:
+            if waiting_milp:
+                answer = solver.wait(_clock.monotonic() + 0.05 if waiting_lp else None)
+                if answer is not _PENDING:
+                    waiting_milp = False
+                    res = answer if isinstance(answer, dict) else None
+                    _log.debug(
+                        "class model %s: %.2f s",
+                        None if res is None else (res["status"], res["fun"], res["dual"]),
+                        _clock.monotonic() - began,
+                    )
+                    if res is not None and res["x"] is not None and model is not None:
+                        dual = res["dual"]
+                        if dual is not None and math.isfinite(dual):
+                            lower = max(lower, _round_up(week, model.shortage_bound(dual)))
+                        proven = (res["fun"] or 0.0) / model.scale <= lower + 1e-6
+                    if proven:
+                        helper.close()
+                        waiting_lp = False
+            if waiting_lp:
+                answer = helper.wait(_clock.monotonic() + 0.05 if waiting_milp else None)
+                if answer is not _PENDING:
+                    waiting_lp = False
+                    relaxed = answer if isinstance(answer, dict) else None
+                    helper.close()
+                    _log.debug(
+                        "relaxation %s: %.2f s",
+                        None if relaxed is None else relaxed["fun"],
+                        _clock.monotonic() - began,
+                    )
+                    usable = (
+                        relaxed is not None
+                        and relaxed["status"] == 0
+                        and relaxed["x"] is not None
+                        and relaxed["fun"] is not None
+                    )
+                    if not usable:
+                        relaxed = None
+                    elif waiting_milp:
+                        assert relaxed is not None
+                        rounded = realise(relaxed["x"], 0.02 * limit, "relaxation")
+                        _log.debug("rounded %s: %.2f s", rounded[1], _clock.monotonic() - began)
+        if model is not None:
             # An answer that leaves hours unworked is the empty roster the solver starts from.
-            most = bound_model.scale * float(np.clip(week.residual, 0.0, None).sum())
-            most += bound_model.fairness_cap + 1e-6
+            most = model.scale * float(np.clip(week.residual, 0.0, None).sum()) + 1e-6
+            found_rosters: list[tuple[_Picks, _Score]] = []
             if res is not None and res["x"] is not None and (res["fun"] or 0.0) <= most:
-                found, found_score = realise(bound_model, res["x"], 0.1 * limit)
-                _log.debug("bound roster %s: %.2f s", found_score, _clock.monotonic() - began)
+                found_rosters.append(realise(res["x"], 0.1 * limit, "class model"))
+                elapsed = _clock.monotonic() - began
+                _log.debug("solver roster %s: %.2f s", found_rosters[-1][1], elapsed)
+            if not proven and relaxed is not None and relaxed["fun"] is not None:
+                lower = max(lower, _round_up(week, model.shortage_bound(relaxed["fun"])))
+                found_rosters.append(rounded or realise(relaxed["x"], 0.02 * limit, "relaxation"))
+            for found, found_score in found_rosters:
                 if found_score.objective <= score.objective + 1e-7:
                     best, score, by_solver = found, found_score, True
     finally:

@@ -3,11 +3,13 @@
 ``python -m planner.solver_process`` reads length-prefixed pickled jobs on stdin and writes
 each answer the same way on its original stdout (anything a library prints goes to stderr).
 It imports only numpy and scipy, so it starts quickly; :class:`planner.rostering._Solver`
-runs it and kills it by its pid when its time is up or the caller stops.
+runs it and kills it by its pid when its time is up or the caller stops. ``--nice N`` lowers
+its priority by ``N`` first (for a solve that should take only what the others leave).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import struct
@@ -71,11 +73,16 @@ def read_frame(stream: Any) -> Any:
     return pickle.loads(data)
 
 
-def serve() -> None:
-    """The child process (``python -m planner.solver_process``): solve jobs read from stdin.
+def serve(argv: list[str] | None = None) -> None:
+    """The child process (``python -m planner.solver_process [--nice N]``): solve jobs read
+    from stdin.
 
     Answers go to the original stdout; anything a library prints goes to stderr instead.
     """
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) == 2 and args[0] == "--nice":
+        with contextlib.suppress(OSError, ValueError):
+            os.nice(int(args[1]))
     answers = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
     jobs = sys.stdin.buffer

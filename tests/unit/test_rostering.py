@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from planner import rostering
 from planner.model import AgentInfo, Demand, Leave, ServiceTarget, Shift, TeamRules
 from planner.rostering import (
     RosterAgent,
@@ -469,3 +470,42 @@ def test_the_chat_time_limit_comes_from_the_environment(value: str, seconds: flo
     from bot.services.rostering import chat_time_limit
 
     assert chat_time_limit({"SHIFTBOT_ROSTER_TIME_LIMIT": value}) == seconds
+
+
+def test_a_proven_roster_is_the_same_every_time_for_the_same_seed(
+    solved: tuple[RosterProblem, RosterResult],
+) -> None:
+    p, first = solved
+    assert first.status == "optimal"
+    again = generate_roster(p, time_limit=20)
+    assert again.shifts == first.shifts
+    assert (again.understaffed, again.lower_bound) == (first.understaffed, first.lower_bound)
+    assert again.fairness == first.fairness
+
+
+def test_a_late_shift_passes_through_a_colleague_who_shares_a_skill_with_both() -> None:
+    templates = (template("early", "08:00", 8), template("late", "13:00", 8))
+    team = [agent("amy", "cards"), agent("max", "cards", "loans"), agent("lou", "loans")]
+    p = problem(team, templates=templates, per_skill={"cards": 8.0, "loans": 8.0})
+    week = rostering._prepare(p)
+    option = {(o.day, p.templates[o.template].name): o.index for o in week.options}
+    cards, loans = week.skills.index("cards"), week.skills.index("loans")
+
+    def days(*shifts: tuple[int, str, int]) -> list[tuple[int, int, int]]:
+        return [(option[(d, name)], skill, -1) for d, name, skill in shifts]
+
+    # Amy (cards only) works two late shifts, Lou (loans only) none: they share no skill, and
+    # Max, between them with one, is within one of both.
+    picks = {
+        0: days((0, "late", cards), (1, "late", cards), *((d, "early", cards) for d in (2, 3, 4))),
+        1: days((0, "late", loans), (1, "early", cards), *((d, "early", loans) for d in (2, 3, 4))),
+        2: days(*((d, "early", loans) for d in range(5))),
+    }
+    fairer = rostering._polish(week, picks)
+    late = [rostering._counts(week, fairer, a)[0] for a in range(3)]
+    assert max(late) - min(late) <= 1
+    assert np.array_equal(rostering._cover(week, fairer), rostering._cover(week, picks))
+    for plan in week.plans:
+        chosen = fairer[plan.index]
+        assert rostering._valid_week(week, plan, chosen)
+        assert all(week.skills[k] in plan.agent.skills for _o, k, _p in chosen)
