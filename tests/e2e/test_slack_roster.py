@@ -2,7 +2,8 @@
 
 The real ``shiftbot serve --slack-http`` against the fake Slack: the lead's DM is answered
 with the summary and an Apply button; the click stores the roster, the team channel is told,
-the draft's message loses its button, and a second click changes nothing. The solver runs its heuristic only (time limit 0).
+the draft's message loses its button, and a second click changes nothing. The solver runs
+its heuristic only (time limit 0).
 """
 
 from __future__ import annotations
