@@ -1648,7 +1648,7 @@ def _parse(text: str, today: date) -> ParsedMessage:
         reason = _reason_after(norm, id_end)
 
     dates = date_result.dates
-    if intent == "generate" and problem is None:
+    if intent == "generate":
         dates = _generated_week(residual, dates, today)
 
     suggestion: str | None = None
