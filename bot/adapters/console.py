@@ -72,17 +72,20 @@ class Console:
     def _post(self, reply: Reply) -> list[Edit]:
         """Record every message with buttons as posted (numbered), as a chat transport would."""
         edits: list[Edit] = []
-        targets: list[tuple[str, int | None, tuple[Button, ...], str]] = []
+        shown: list[tuple[str, tuple[Button, ...], str]] = []
         if reply.blocks:
-            targets += [(self.agent_id, b.request_id, b.buttons, reply.lang) for b in reply.blocks]
+            shown += [(self.agent_id, b.buttons, reply.lang) for b in reply.blocks]
         elif reply.buttons:
-            targets.append((self.agent_id, reply.request_id, reply.buttons, reply.lang))
-        for n in reply.notices:
-            if n.to is not None:
-                targets.append((n.to, n.request_id, n.buttons, n.lang))
+            shown.append((self.agent_id, reply.buttons, reply.lang))
+        shown += [(n.to, n.buttons, n.lang) for n in reply.notices if n.to is not None]
+        # One posted message per request (or roster draft) its buttons are about.
+        targets: list[tuple[str, int, tuple[Button, ...], str]] = []
+        for recipient, buttons, lang in shown:
+            by_id: dict[int, list[Button]] = {}
+            for b in buttons:
+                by_id.setdefault(b.action.request_id, []).append(b)
+            targets += [(recipient, rid, tuple(bs), lang) for rid, bs in by_id.items()]
         for recipient, request_id, buttons, lang in targets:
-            if not buttons or request_id is None:
-                continue
             self.posted += 1
             edit = self.core.posted(
                 self.team,

@@ -723,3 +723,17 @@ def test_two_leads_applying_one_draft_at_once_apply_it_once(
     audited = count(engine, "SELECT COUNT(*) FROM audit_event WHERE action = 'roster_apply'")
     assert audited == created + removed + 1
     assert count(engine, "SELECT COUNT(*) FROM roster_draft WHERE status = 'applied'") == 1
+
+
+def test_in_the_console_the_draft_message_is_shown_edited_after_apply(
+    db_url: str, engine: Engine, tmp_path: Path, quick: None
+) -> None:
+    from tests.e2e.test_console import console
+
+    seed(engine, tmp_path)
+    out = console(db_url, "lin", ["generate next week's roster", "apply 1"])
+    assert "Nothing changes until you apply it (draft #1: apply 1)." in out
+    assert "[Apply: apply 1]" in out
+    assert "Applied draft #1" in out
+    assert "✎ @lin's message 1 now reads: Roster for the week of Mon 7 Dec" in out
+    assert "✔ Applied by Lin Huang at 10:00" in out
