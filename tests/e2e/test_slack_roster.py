@@ -29,8 +29,13 @@ def next_monday() -> date:
     return today + timedelta(days=7 - today.weekday())
 
 
-def seed(engine: Engine, tmp: Path, week: date) -> None:
-    (tmp / "teams.toml").write_text(TEAMS.format(language="en"), encoding="utf-8")
+def seed(engine: Engine, tmp: Path, week: date, *, telegram_chat_id: int | None = None) -> None:
+    teams = TEAMS.format(language="en")
+    if telegram_chat_id is not None:
+        teams = teams.replace(
+            "[team.rules]", f"telegram_chat_id = {telegram_chat_id}\n[team.rules]"
+        )
+    (tmp / "teams.toml").write_text(teams, encoding="utf-8")
     (tmp / "agents.csv").write_text(AGENTS, encoding="utf-8")
     (tmp / "volume.csv").write_text(volume_csv(week), encoding="utf-8")
     with UnitOfWork(engine) as uow:
