@@ -735,7 +735,7 @@ _RECURRENCE_MAX = 64
 _SCAN_STEPS = 8
 _AMPLIFICATION_MAX = 1e3
 _SERIES_MAX_LOAD = 64.0
-_SERIES_LOOSE = 5.0
+_SERIES_LOOSE = 4.0
 _SERIES_TIGHT = 30.0
 _SERIES_MAX_TERMS = 4096
 _SERIES_BLOCK_ROWS = 512
@@ -882,7 +882,7 @@ def erlang_a_required_agents(
                   \frac{R + \frac{a}{a+1} S_2}{R + 1 + \frac{x}{a+1} S_2}\right).
 
     For :math:`x \le 64` the two Kummer series are summed directly (positive terms
-    :math:`t_{j+1} = t_j\, x / (a + 2 + j)`, cut where they fall to about :math:`e^{-5}`,
+    :math:`t_{j+1} = t_j\, x / (a + 2 + j)`, cut where they fall to about :math:`e^{-4}`,
     the rest bounded by a geometric series), which gives rigorous bounds on :math:`SL` and
     the occupancy; a test those bounds cannot settle is summed again to :math:`e^{-30}`, and
     one that still comes within :math:`10^{-9}` of the target, larger loads, and intervals
@@ -964,7 +964,9 @@ def _required_agents(
         rows = np.flatnonzero(patient)
         c_r = None if c_b is None else c_b[rows]
         out[rows] = _erlang_c_minimum(a_b[rows], h_b[rows], g_b[rows], t_b[rows], c_r)
-    if p_b is not None and not np.all(patient):
+    if p_b is not None and not np.any(patient):
+        out = _erlang_a_minimum(a_b, h_b, p_b, g_b, t_b, c_b)
+    elif p_b is not None and not np.all(patient):
         rows = np.flatnonzero(~patient)
         c_r = None if c_b is None else c_b[rows]
         out[rows] = _erlang_a_minimum(a_b[rows], h_b[rows], p_b[rows], g_b[rows], t_b[rows], c_r)
@@ -1325,7 +1327,10 @@ def _erlang_a_scan(
 
     def test(rows: IntArray, n: FloatArray, inv_b: FloatArray) -> BoolArray:
         size = rows.size
-        picked = [np.take(c, rows, out=work[i, :size]) for i, c in enumerate(columns)]
+        if size == a.size:  # the first round tests every interval, in order
+            picked = list(columns)
+        else:
+            picked = [np.take(c, rows, out=work[i, :size]) for i, c in enumerate(columns)]
         rest = work[len(columns) :, :size]
         series, scratch = rest[:_SERIES_BUFFERS], rest[_SERIES_BUFFERS:]
         b = np.multiply(n, picked[1], out=scratch[0])
