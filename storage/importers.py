@@ -660,6 +660,14 @@ def _audit_rows(session: Session, rows: Iterable[dict[str, Any]]) -> None:
     _insert_rows(session, table, batch)
 
 
+def _import_audit(
+    team_id: int | None, actor: str, at: datetime, file_name: str, result: ImportResult
+) -> dict[str, Any]:
+    """The one audit row an import that changed something writes: the file and its counts."""
+    after = {"file": file_name, "kind": result.kind, **result.counts()}
+    return _audit(team_id, actor, "import", at, file_name, None, after)
+
+
 def _audit(
     team_id: int | None,
     actor: str,
@@ -2165,17 +2173,7 @@ def import_shifts(
         )
     _write_shifts(session, rows, stored, plan, writer, actor, path.name, now, audits)
     if result.changed:
-        audits.append(
-            _audit(
-                team.id,
-                actor,
-                "import",
-                now,
-                path.name,
-                None,
-                {"file": path.name, "kind": "shifts", **result.counts()},
-            )
-        )
+        audits.append(_import_audit(team.id, actor, now, path.name, result))
     _audit_rows(session, audits)
     _analyze_if_big(
         session, result.created + result.updated + result.deleted, "shift", "audit_event"
@@ -2623,17 +2621,7 @@ def import_leave(
         )
     result.created = len(new)
     if result.changed:
-        audits.append(
-            _audit(
-                team.id,
-                actor,
-                "import",
-                now,
-                path.name,
-                None,
-                {"file": path.name, "kind": "leave", **result.counts()},
-            )
-        )
+        audits.append(_import_audit(team.id, actor, now, path.name, result))
     _audit_rows(session, audits)
     return result
 
@@ -2861,17 +2849,7 @@ def import_volume(
     if result.changed:
         _audit_rows(
             session,
-            [
-                _audit(
-                    team.id,
-                    actor,
-                    "import",
-                    datetime.now(UTC),
-                    path.name,
-                    None,
-                    {"file": path.name, "kind": "volume", **result.counts()},
-                )
-            ],
+            [_import_audit(team.id, actor, datetime.now(UTC), path.name, result)],
         )
     _analyze_if_big(session, result.created + result.updated, "volume")
     return result
