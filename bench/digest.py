@@ -37,17 +37,16 @@ import sys
 import tempfile
 import time
 import tracemalloc
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from _pg import fresh_schema
 
 from bot.bootstrap import make_core
 from bot.charts import digest_chart
@@ -59,7 +58,7 @@ from bot.serve import Router
 from bot.services import requests as svc
 from bot.services.digest import digest_day
 from bot.services.errors import DomainError
-from storage.db import make_engine, normalise_url, upgrade
+from storage.db import make_engine, upgrade
 from storage.importers import import_agents, import_shifts, import_teams, import_volume
 from storage.unit_of_work import UnitOfWork
 
@@ -194,22 +193,6 @@ def requests(engine: Engine, team: str, agents: int, rng: random.Random) -> None
         )
 
 
-@contextmanager
-def pg_schema(url: str) -> Iterator[str]:
-    base = normalise_url(url)
-    schema = f"bench_digest_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in base else "?"
-    try:
-        yield f"{base}{sep}options={quote(f'-csearch_path={schema}')}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
 class CountingTransport:
     """Reaches every channel and counts what it is given (the posting cost left out)."""
 
@@ -324,11 +307,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         measure("SQLite", f"sqlite:///{tmp}/bench.db", args.teams, args.agents)
     if args.pg:
-        try:
-            with pg_schema(args.pg_url) as url:
+        with fresh_schema(args.pg_url) as url:  # unreachable: said, SQLite figures kept
+            if url is not None:
                 measure("PostgreSQL", url, args.teams, args.agents)
-        except Exception as exc:  # unreachable server: say so, keep the SQLite figures
-            print(f"[PostgreSQL] skipped: {type(exc).__name__}: {exc}")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"process peak resident memory: {rss:.0f} MiB")
     return 0

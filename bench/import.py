@@ -27,17 +27,14 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
-from urllib.parse import quote
-
-from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from storage.db import normalise_url, upgrade
+from _pg import fresh_schema
+
+from storage.db import upgrade
 
 TEAM = "bench-desk"
 FIRST = date(2027, 1, 4)
@@ -111,27 +108,6 @@ def measure(argv: list[str]) -> dict[str, float]:
     return figures
 
 
-@contextlib.contextmanager
-def postgres(base: str) -> Iterator[str | None]:
-    base = normalise_url(base)
-    schema = f"shiftbot_bench_{uuid.uuid4().hex[:10]}"
-    try:
-        admin = create_engine(base, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as exc:  # any connection problem means: skip PostgreSQL
-        print(f"PostgreSQL skipped: {type(exc).__name__}: {exc}")
-        yield None
-        return
-    sep = "&" if "?" in base else "?"
-    try:
-        yield f"{base}{sep}options={quote(f'-csearch_path={schema}')}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
 def run(url: str, files: tuple[Path, Path, Path], rows: int, label: str) -> None:
     teams, people, shifts = files
     upgrade(url)
@@ -176,7 +152,7 @@ def main() -> None:
                 for suffix in ("", "-wal", "-shm"):
                     Path(f"{path}{suffix}").unlink(missing_ok=True)
             if not args.no_pg:
-                with postgres(args.pg_url) as url:
+                with fresh_schema(args.pg_url) as url:
                     if url is not None:
                         run(url, files, rows, "PostgreSQL")
             files[2].unlink()

@@ -33,7 +33,6 @@ import random
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -42,13 +41,14 @@ from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
 from typing import Literal
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from _pg import fresh_schema
 
 from bot.services import requests as svc
 from bot.services.errors import DomainError, RulesBroken
@@ -57,7 +57,7 @@ from planner.model import Shift as PlanShift
 from planner.rules import RosterChange, validate
 from planner.staffing import coverage, required_agents
 from storage import repository as repo
-from storage.db import make_engine, normalise_url, upgrade
+from storage.db import make_engine, upgrade
 from storage.importers import import_agents, import_shifts, import_teams, import_volume
 from storage.unit_of_work import UnitOfWork
 
@@ -617,28 +617,6 @@ def sqlite_url(directory: Path) -> Iterator[str]:
     yield f"sqlite:///{directory / 'bench.db'}"
 
 
-@contextmanager
-def postgres_url(base: str) -> Iterator[str | None]:
-    """A fresh schema on ``base`` for the run, dropped afterwards; None when unreachable."""
-    base = normalise_url(base)
-    schema = f"shiftbot_bench_{uuid.uuid4().hex[:10]}"
-    try:
-        admin = create_engine(base, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as exc:  # any connection problem means: skip PostgreSQL
-        print(f"\nPostgreSQL skipped: unreachable at {base}: {type(exc).__name__}: {exc}")
-        yield None
-        return
-    sep = "&" if "?" in base else "?"
-    try:
-        yield f"{base}{sep}options={quote(f'-csearch_path={schema}')}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
 def run_backend(
     label: str,
     url: str,
@@ -696,7 +674,7 @@ def main(argv: list[str] | None = None) -> int:
         paths = write_files(team, directory, rng)
         with sqlite_url(directory) as url:
             run_backend("SQLite", url, paths, team, asks, args.approvals, args.seed)
-        with postgres_url(args.pg_url) as pg:
+        with fresh_schema(args.pg_url) as pg:
             if pg is not None:
                 run_backend("PostgreSQL", pg, paths, team, asks, args.approvals, args.seed)
     return 0

@@ -32,22 +32,22 @@ import tempfile
 import time
 import urllib.parse
 import uuid
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import aiohttp
-from sqlalchemy import create_engine, func, text
+from sqlalchemy import func
 from sqlmodel import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from storage.db import make_engine, normalise_url, upgrade
+from _pg import fresh_schema
+
+from storage.db import make_engine, upgrade
 from storage.importers import import_agents, import_shifts, import_teams
 from storage.tables import Request
 from storage.unit_of_work import UnitOfWork
@@ -90,22 +90,6 @@ approval = "lead"
         import_shifts(uow.session, tmp / "shifts.csv", TEAM)
         uow.commit()
     engine.dispose()
-
-
-@contextmanager
-def pg_schema(base: str) -> Iterator[str]:
-    base = normalise_url(base)
-    schema = f"shiftbot_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in base else "?"
-    try:
-        yield f"{base}{sep}options={quote(f'-csearch_path={schema}')}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @dataclass
@@ -365,7 +349,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         if args.pg:
-            with pg_schema(args.pg_url) as url:
+            with fresh_schema(args.pg_url, required=True) as url:
+                assert url is not None
                 upgrade(url)
                 print(f"PostgreSQL, {args.n} agents")
                 run(url, args.n, tmp, args.limit)

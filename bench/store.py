@@ -23,20 +23,18 @@ import math
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import quote
 
-from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy import Engine, func, select
 from sqlmodel import col
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from _pg import fresh_schema
+
 from storage import repository as repo
-from storage.db import make_engine, normalise_url, upgrade
+from storage.db import make_engine, upgrade
 from storage.tables import Team, Volume
 from storage.unit_of_work import UnitOfWork
 
@@ -58,28 +56,6 @@ def forecast_rows(days: int) -> list[tuple[datetime, str, float, float]]:
             calls = round(80.0 * shape / (k + 1) + (i % 7) * 0.3, 1)
             rows.append((instant, skill, calls, AHT[skill] + (i % 5)))
     return rows
-
-
-@contextmanager
-def postgres_url(base: str) -> Iterator[str | None]:
-    """A fresh schema on ``base`` for the run, dropped afterwards; None when unreachable."""
-    base = normalise_url(base)
-    schema = f"shiftbot_bench_{uuid.uuid4().hex[:10]}"
-    try:
-        admin = create_engine(base, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as exc:  # any connection problem means: skip PostgreSQL
-        print(f"\nPostgreSQL skipped: unreachable at {base}: {type(exc).__name__}: {exc}")
-        yield None
-        return
-    sep = "&" if "?" in base else "?"
-    try:
-        yield f"{base}{sep}options={quote(f'-csearch_path={schema}')}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def timed_store(
@@ -167,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     with tempfile.TemporaryDirectory(prefix="shiftbot-bench-") as tmp:
         run_backend("SQLite", f"sqlite:///{Path(tmp) / 'store.db'}", args.days, args.runs)
-    with postgres_url(args.pg_url) as pg:
+    with fresh_schema(args.pg_url) as pg:
         if pg is not None:
             run_backend("PostgreSQL", pg, args.days, args.runs)
     return 0

@@ -24,23 +24,24 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from storage.db import make_engine, normalise_url, upgrade  # noqa: E402
+from _pg import fresh_schema  # noqa: E402
+
+from storage.db import make_engine, upgrade  # noqa: E402
 from storage.importers import import_agents, import_shifts, import_teams  # noqa: E402
 from storage.unit_of_work import UnitOfWork  # noqa: E402
 from tests.e2e.telegram_serve import SECRET, day, free_port, serve  # noqa: E402
@@ -198,40 +199,28 @@ def main() -> int:
     parser.add_argument("--pg-url", help="PostgreSQL server URL (a fresh schema is used)")
     args = parser.parse_args()
     n = args.concurrent
-    with tempfile.TemporaryDirectory() as d:
+    with tempfile.TemporaryDirectory() as d, contextlib.ExitStack() as stack:
         tmp = Path(d)
-        admin = None
-        schema = ""
         if args.pg_url:
-            base = normalise_url(args.pg_url)
-            schema = f"tgload_{uuid.uuid4().hex[:8]}"
-            admin = create_engine(base, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-            sep = "&" if "?" in base else "?"
-            url = f"{base}{sep}options=-csearch_path%3D{schema}"
+            pg = stack.enter_context(fresh_schema(args.pg_url, required=True))
+            assert pg is not None
+            url = pg
         else:
             url = f"sqlite:///{tmp / 'load.db'}"
-        try:
-            upgrade(url)
-            seed(url, tmp, n)
-            print(f"database: {'PostgreSQL' if admin else 'SQLite'}; team of {n} agents")
-            with fake_api() as tg:
-                port = free_port()
-                with serve(url, tg, tmp, "--telegram-webhook", str(port), wait_for=port) as bot:
-                    for number in range(1, args.waves + 1):
-                        result = asyncio.run(wave(tg, port, n, number, args.wait))
-                        report(n, number, result)
-                    log = bot.output()
-                problems = [line for line in log.splitlines() if " ERROR " in line]
-                print(f"serve log: {len(problems)} error lines")
-                for line in problems[:5]:
-                    print("  " + line)
-        finally:
-            if admin is not None:
-                with admin.connect() as conn:
-                    conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-                admin.dispose()
+        upgrade(url)
+        seed(url, tmp, n)
+        print(f"database: {'PostgreSQL' if args.pg_url else 'SQLite'}; team of {n} agents")
+        with fake_api() as tg:
+            port = free_port()
+            with serve(url, tg, tmp, "--telegram-webhook", str(port), wait_for=port) as bot:
+                for number in range(1, args.waves + 1):
+                    result = asyncio.run(wave(tg, port, n, number, args.wait))
+                    report(n, number, result)
+                log = bot.output()
+            problems = [line for line in log.splitlines() if " ERROR " in line]
+            print(f"serve log: {len(problems)} error lines")
+            for line in problems[:5]:
+                print("  " + line)
     return 0
 
 
