@@ -12,6 +12,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -49,10 +50,14 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def pg_schema_url() -> Iterator[str]:
+@contextmanager
+def fresh_pg_schema(prefix: str = "shiftbot_test") -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL schema, dropped afterwards.
+
+    Unreachable PostgreSQL skips the test with the reason, except under ``CI=true``.
+    """
     base = normalise_url(os.environ.get("TEST_DATABASE_URL") or DEFAULT_PG)
-    schema = f"shiftbot_test_{uuid.uuid4().hex[:10]}"
+    schema = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin: Engine | None = None
     try:
         admin = create_engine(base, isolation_level="AUTOCOMMIT")
@@ -64,13 +69,20 @@ def pg_schema_url() -> Iterator[str]:
             pytest.fail(message + " (CI=true: PostgreSQL tests must run)")
         pytest.skip(message)
     sep = "&" if "?" in base else "?"
-    url = f"{base}{sep}options={quote(f'-csearch_path={schema}')}"
-    upgrade(url)
-    yield url
-    assert admin is not None
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    try:
+        yield f"{base}{sep}options={quote(f'-csearch_path={schema}')}"
+    finally:
+        assert admin is not None
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_schema_url() -> Iterator[str]:
+    with fresh_pg_schema() as url:
+        upgrade(url)
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -6,13 +6,10 @@ these tests create and drop the schema itself.
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 from alembic import command
@@ -24,8 +21,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
 import storage.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
-from storage.db import alembic_config, normalise_url
-from tests.conftest import DEFAULT_PG, _in_ci
+from storage.db import alembic_config
+from tests.conftest import fresh_pg_schema
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -34,24 +31,8 @@ def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'migrations.db'}"
         return
-    base = normalise_url(os.environ.get("TEST_DATABASE_URL") or DEFAULT_PG)
-    schema = f"shiftbot_mig_{uuid.uuid4().hex[:10]}"
-    try:
-        admin = create_engine(base, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as exc:  # any connection failure
-        message = f"PostgreSQL unreachable at {base}: {type(exc).__name__}: {exc}"
-        if _in_ci():
-            pytest.fail(message + " (CI=true: PostgreSQL tests must run)")
-        pytest.skip(message)
-    sep = "&" if "?" in base else "?"
-    try:
-        yield f"{base}{sep}options={quote(f'-csearch_path={schema}')}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with fresh_pg_schema("shiftbot_mig") as url:
+        yield url
 
 
 def _revisions() -> list[str]:
