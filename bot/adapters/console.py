@@ -17,12 +17,16 @@ from typing import TextIO
 
 from bot.core.handlers import ChatCore
 from bot.core.messages import Button, Edit, Incoming, Outgoing, Reply
+from bot.i18n import words
 
 Known = Callable[[str], str | None]
 
 
-def render_buttons(buttons: tuple[Button, ...], indent: str = "  ") -> str:
-    return indent + " ".join(f"[{b.label}: {b.command}]" for b in buttons)
+def render_buttons(buttons: tuple[Button, ...], lang: str, indent: str = "  ") -> str:
+    """Each button with what typing does the same, in the reader's language."""
+    w = words(lang)
+    typed = (w(f"typed.{b.action.kind}", id=b.action.request_id) for b in buttons)
+    return indent + " ".join(f"[{b.label}: {t}]" for b, t in zip(buttons, typed, strict=True))
 
 
 def render_notice(notice: Outgoing) -> list[str]:
@@ -30,7 +34,7 @@ def render_notice(notice: Outgoing) -> list[str]:
     to = "#team" if notice.channel else f"@{notice.to}"
     lines = [f"→ {to}: {body}"]
     if notice.buttons:
-        lines.append(render_buttons(notice.buttons, "    "))
+        lines.append(render_buttons(notice.buttons, notice.lang, "    "))
     return lines
 
 
@@ -44,7 +48,7 @@ def render(reply: Reply, extra: list[Outgoing | Edit] | None = None) -> str:
     messages posted earlier that were edited because their buttons went stale."""
     lines = [reply.text] if reply.text else []
     if reply.buttons:
-        lines.append(render_buttons(reply.buttons))
+        lines.append(render_buttons(reply.buttons, reply.lang))
     for notice in reply.notices:
         lines += render_notice(notice)
     for item in [*reply.edits, *(extra or [])]:

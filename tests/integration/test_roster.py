@@ -737,3 +737,14 @@ def test_in_the_console_the_draft_message_is_shown_edited_after_apply(
     assert "Applied draft #1" in out
     assert "✎ @lin's message 1 now reads: Roster for the week of Mon 7 Dec" in out
     assert "✔ Applied by Lin Huang at 10:00" in out
+
+
+def test_in_the_console_a_chinese_lead_sees_the_typed_form_in_chinese(
+    db_url: str, engine: Engine, tmp_path: Path, quick: None
+) -> None:
+    from tests.e2e.test_console import console
+
+    seed(engine, tmp_path, language="zh-Hant")
+    out = console(db_url, "lin", ["排下週的班"])
+    assert "[套用: 套用1]" in out
+    assert "apply" not in out
